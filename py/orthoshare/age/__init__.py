@@ -1,0 +1,62 @@
+"""age v1 (age-encryption.org/v1): a conformant, streaming implementation.
+
+Encrypt to public keys or a passphrase; decrypt with secret keys or the
+passphrase; binary or ASCII-armored files. The format code is pure Python
+over the small interface in :mod:`orthoshare.age.primitives`, so the same code
+runs on CPython (``cryptography`` backend) and in the browser (a JS backend).
+
+Examples
+--------
+>>> from orthoshare import age
+>>> alice = age.X25519Identity.generate()
+>>> sealed = age.encrypt_bytes(b"records", [alice.recipient])
+>>> age.decrypt_bytes(sealed, [alice])
+b'records'
+"""
+
+from .decrypt import Decryptor, decrypt, decrypt_bytes, decrypt_file
+from .encrypt import Encryptor, encrypt, encrypt_bytes, encrypt_file
+from .errors import (
+    AgeError,
+    ArmorError,
+    HeaderError,
+    HeaderMACError,
+    KeyFormatError,
+    NoIdentityMatchError,
+    PayloadError,
+    WorkFactorTooHighError,
+    WrongPassphraseError,
+)
+from .interfaces import Identity, Recipient
+from .keyfile import format_identity_file, parse_identity_file, parse_recipients_file
+from .scrypt import ScryptIdentity, ScryptRecipient
+from .x25519 import X25519Identity, X25519Recipient
+
+__all__ = [
+    "AgeError",
+    "ArmorError",
+    "Decryptor",
+    "Encryptor",
+    "HeaderError",
+    "HeaderMACError",
+    "Identity",
+    "KeyFormatError",
+    "NoIdentityMatchError",
+    "PayloadError",
+    "Recipient",
+    "ScryptIdentity",
+    "ScryptRecipient",
+    "WorkFactorTooHighError",
+    "WrongPassphraseError",
+    "X25519Identity",
+    "X25519Recipient",
+    "decrypt",
+    "decrypt_bytes",
+    "decrypt_file",
+    "encrypt",
+    "encrypt_bytes",
+    "encrypt_file",
+    "format_identity_file",
+    "parse_identity_file",
+    "parse_recipients_file",
+]

@@ -1,0 +1,181 @@
+"""Decryption: header, identities, header MAC, then STREAM, from any readable binary stream."""
+
+from __future__ import annotations
+
+import hmac
+import io
+import os
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO
+
+from . import format
+from .armor import ArmorReader
+from .encrypt import PAYLOAD_NONCE_SIZE
+from .errors import HeaderError, HeaderMACError, NoIdentityMatchError, WrongPassphraseError
+from .interfaces import Identity
+from .outfile import atomic_output
+from .primitives import hkdf_sha256, hmac_sha256
+from .scrypt import STANZA_TYPE as SCRYPT
+from .scrypt import ScryptIdentity
+from .stream import StreamReader
+
+# Enough to look past the whitespace allowed before an armored file.
+_SNIFF_SIZE = 2048
+
+
+class _Prefixed(io.RawIOBase):
+    """``src`` with bytes already read from it put back in front."""
+
+    def __init__(self, prefix: bytes, src: BinaryIO) -> None:
+        self._prefix = prefix
+        self._src = src
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._prefix:
+            size = min(len(buffer), len(self._prefix))
+            buffer[:size] = self._prefix[:size]
+            self._prefix = self._prefix[size:]
+            return size
+        data = self._src.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _binary_source(src: BinaryIO, armor: bool | None) -> BinaryIO:
+    if armor is None:
+        head = src.read(_SNIFF_SIZE)
+        # A binary age file starts with "age-encryption.org/", never "-" or whitespace.
+        armor = head.lstrip(b" \t\r\n\v\f").startswith(b"-")
+        src = io.BufferedReader(_Prefixed(head, src))
+    if armor:
+        return io.BufferedReader(ArmorReader(src))
+    return src
+
+
+def _no_match(stanzas: Sequence[format.Stanza], identities: Sequence[Identity]) -> Exception:
+    if not identities:
+        return NoIdentityMatchError("no key or passphrase was given")
+    by_passphrase = any(s.type == SCRYPT for s in stanzas)
+    has_passphrase = any(isinstance(i, ScryptIdentity) for i in identities)
+    if by_passphrase and has_passphrase:
+        return WrongPassphraseError()
+    if by_passphrase:
+        return NoIdentityMatchError("this file is protected by a passphrase, not by a key")
+    if has_passphrase and len(identities) == 1:
+        return NoIdentityMatchError("this file is protected by a key, not by a passphrase")
+    return NoIdentityMatchError("the file was not encrypted to this key")
+
+
+def _file_key(header: format.Header, identities: Sequence[Identity]) -> bytes:
+    stanzas = header.stanzas
+    if len(stanzas) > 1 and any(s.type == SCRYPT for s in stanzas):
+        raise HeaderError("a passphrase stanza must be the file's only recipient")
+    for identity in identities:
+        file_key = identity.unwrap(stanzas)
+        if file_key is not None:
+            return file_key
+    raise _no_match(stanzas, identities)
+
+
+class Decryptor(io.RawIOBase):
+    """A readable stream of the plaintext of the age file ``src``.
+
+    The header is read, a file key unwrapped and the header MAC verified on
+    construction. Reading then releases plaintext chunk by chunk, each one
+    authenticated; a damaged payload raises :class:`PayloadError` when reached,
+    so whatever was read before it is incomplete and must be discarded by a
+    caller that needs the whole.
+
+    Parameters
+    ----------
+    src : binary stream
+        The age file, binary or armored.
+    identities : sequence of Identity
+        Secret keys (:class:`X25519Identity`) and/or :class:`ScryptIdentity`.
+    armor : bool or None, optional
+        ``None`` detects the armored form; ``True``/``False`` force one form.
+
+    Raises
+    ------
+    HeaderError, HeaderMACError, NoIdentityMatchError, ArmorError
+        From the constructor, before any plaintext.
+    """
+
+    def __init__(
+        self, src: BinaryIO, identities: Sequence[Identity], *, armor: bool | None = None
+    ) -> None:
+        source = _binary_source(src, armor)
+        header = format.parse_header(source)
+        file_key = _file_key(header, identities)
+        mac_key = hkdf_sha256(file_key, b"", b"header")
+        expected = hmac_sha256(mac_key, format.marshal_without_mac(header.stanzas))
+        if not hmac.compare_digest(expected, header.mac):
+            raise HeaderMACError()
+        nonce = source.read(PAYLOAD_NONCE_SIZE)
+        if len(nonce) != PAYLOAD_NONCE_SIZE:
+            raise HeaderError("the file ends before the payload nonce")
+        self._stream = StreamReader(hkdf_sha256(file_key, nonce, b"payload"), source)
+        self._unread = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._unread:
+            chunk = self._stream.next_chunk()
+            if chunk is None:
+                return 0
+            self._unread = memoryview(chunk)
+        size = min(len(buffer), len(self._unread))
+        buffer[:size] = self._unread[:size]
+        self._unread = self._unread[size:]
+        return size
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the remaining plaintext one authenticated chunk at a time."""
+        if self._unread:
+            yield bytes(self._unread)
+            self._unread = memoryview(b"")
+        while (chunk := self._stream.next_chunk()) is not None:
+            yield chunk
+
+
+def decrypt(
+    src: BinaryIO,
+    dst: BinaryIO,
+    identities: Sequence[Identity],
+    *,
+    armor: bool | None = None,
+) -> None:
+    """Decrypt ``src`` into ``dst``, writing each chunk as soon as it is authenticated.
+
+    Memory stays at a few chunks whatever the size. If this raises, ``dst``
+    may hold a prefix of the plaintext: use :func:`decrypt_file` or
+    :func:`decrypt_bytes` when only a complete result may exist.
+    """
+    for chunk in Decryptor(src, identities, armor=armor).chunks():
+        dst.write(chunk)
+
+
+def decrypt_bytes(
+    data: bytes, identities: Sequence[Identity], *, armor: bool | None = None
+) -> bytes:
+    """Return the plaintext of the age file ``data``; all or nothing."""
+    out = io.BytesIO()
+    decrypt(io.BytesIO(data), out, identities, armor=armor)
+    return out.getvalue()
+
+
+def decrypt_file(
+    src_path: str | os.PathLike[str],
+    dst_path: str | os.PathLike[str],
+    identities: Sequence[Identity],
+    *,
+    armor: bool | None = None,
+) -> None:
+    """Decrypt ``src_path`` to ``dst_path``, which appears only if the whole file authenticated."""
+    with open(src_path, "rb") as src, atomic_output(dst_path) as dst:
+        decrypt(src, dst, identities, armor=armor)

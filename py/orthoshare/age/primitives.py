@@ -1,0 +1,140 @@
+"""The cryptographic primitives age needs, behind one small interface.
+
+Every backend provides ChaCha20-Poly1305, scrypt and X25519; HKDF-SHA-256 and
+HMAC-SHA-256 come from the standard library and are shared by all of them.
+The ``cryptography`` backend below is used on CPython; the page registers its
+own (libsodium and a wasm scrypt) with :func:`set_backend`. This module is the
+only place that imports ``cryptography``, and only when that backend is first
+needed, so the package imports where ``cryptography`` does not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Protocol
+
+KEY_SIZE = 32
+NONCE_SIZE = 12
+TAG_SIZE = 16
+#: The u-coordinate 9, the X25519 base point: ``x25519(scalar, BASEPOINT)`` is a public key.
+BASEPOINT = bytes([9]) + bytes(31)
+
+
+class AuthenticationError(Exception):
+    """A ChaCha20-Poly1305 ciphertext did not authenticate under the key and nonce."""
+
+
+class AEAD(Protocol):
+    """ChaCha20-Poly1305 bound to one 32-byte key."""
+
+    def seal(self, nonce: bytes, plaintext: bytes) -> bytes:
+        """Return ``ciphertext || tag`` for a 12-byte nonce and no associated data."""
+        ...
+
+    def open(self, nonce: bytes, ciphertext: bytes) -> bytes:
+        """Return the plaintext, or raise :class:`AuthenticationError`."""
+        ...
+
+
+class Primitives(Protocol):
+    """What a backend must provide; see :class:`CryptographyPrimitives` for the reference."""
+
+    name: str
+
+    def chacha20poly1305(self, key: bytes) -> AEAD:
+        """Return a ChaCha20-Poly1305 cipher bound to ``key`` (32 bytes)."""
+        ...
+
+    def scrypt(self, passphrase: bytes, salt: bytes, log_n: int) -> bytes:
+        """Return 32 bytes of scrypt with N = 2**log_n, r = 8, p = 1."""
+        ...
+
+    def x25519(self, scalar: bytes, point: bytes) -> bytes:
+        """Return X25519(scalar, point) (RFC 7748), all zeros for a low-order point."""
+        ...
+
+
+class _CryptographyAEAD:
+    def __init__(self, key: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        self._aead = ChaCha20Poly1305(key)
+
+    def seal(self, nonce: bytes, plaintext: bytes) -> bytes:
+        return self._aead.encrypt(nonce, plaintext, None)
+
+    def open(self, nonce: bytes, ciphertext: bytes) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            return self._aead.decrypt(nonce, ciphertext, None)
+        except InvalidTag:
+            raise AuthenticationError("chacha20poly1305: authentication failed") from None
+
+
+class CryptographyPrimitives:
+    """The backend for CPython, built on pyca ``cryptography`` (OpenSSL)."""
+
+    name = "cryptography"
+
+    def chacha20poly1305(self, key: bytes) -> AEAD:
+        return _CryptographyAEAD(key)
+
+    def scrypt(self, passphrase: bytes, salt: bytes, log_n: int) -> bytes:
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+        return Scrypt(salt=salt, length=32, n=1 << log_n, r=8, p=1).derive(passphrase)
+
+    def x25519(self, scalar: bytes, point: bytes) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.x25519 import (
+            X25519PrivateKey,
+            X25519PublicKey,
+        )
+
+        if len(point) != 32:
+            raise ValueError("x25519: a point is 32 bytes")
+        private = X25519PrivateKey.from_private_bytes(scalar)
+        if point == BASEPOINT:
+            return private.public_key().public_bytes_raw()
+        try:
+            return private.exchange(X25519PublicKey.from_public_bytes(point))
+        except ValueError:
+            # OpenSSL refuses low-order points; the interface reports them as
+            # the all-zero result so the recipient code makes the one decision.
+            return bytes(32)
+
+
+_backend: Primitives | None = None
+
+
+def get_backend() -> Primitives:
+    """Return the backend in use, creating the ``cryptography`` one on first use."""
+    global _backend
+    if _backend is None:
+        _backend = CryptographyPrimitives()
+    return _backend
+
+
+def set_backend(backend: Primitives | None) -> None:
+    """Use ``backend`` for every later age operation (``None`` restores the default)."""
+    global _backend
+    _backend = backend
+
+
+def hkdf_sha256(ikm: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
+    """HKDF-SHA-256 (RFC 5869), from the standard library."""
+    prk = hmac.new(salt or bytes(32), ikm, hashlib.sha256).digest()
+    okm = b""
+    block = b""
+    counter = 1
+    while len(okm) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        okm += block
+        counter += 1
+    return okm[:length]
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    """HMAC-SHA-256, from the standard library."""
+    return hmac.new(key, message, hashlib.sha256).digest()

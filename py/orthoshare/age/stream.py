@@ -1,0 +1,133 @@
+"""STREAM: the age payload, ChaCha20-Poly1305 over 64 KiB chunks.
+
+Each chunk's nonce is an 11-byte big-endian counter and a flag byte that is 1
+only on the final chunk, so truncation and reordering are detected. The final
+chunk may be short, and is empty only when the whole plaintext is.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO, Protocol
+
+from .errors import PayloadError
+from .primitives import TAG_SIZE, AuthenticationError, get_backend
+
+CHUNK_SIZE = 64 * 1024
+ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
+_MAX_COUNTER = (1 << 88) - 1
+
+
+class Sink(Protocol):
+    """Where encrypted bytes go: a binary file, or the armor encoder."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+def _nonce(counter: int, last: bool) -> bytes:
+    return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
+
+
+def _read_up_to(src: BinaryIO, size: int) -> bytes:
+    """Read ``size`` bytes, fewer only at end of file (``read`` may return short)."""
+    data = src.read(size)
+    if len(data) == size or not data:
+        return data
+    parts = [data]
+    missing = size - len(data)
+    while missing:
+        more = src.read(missing)
+        if not more:
+            break
+        parts.append(more)
+        missing -= len(more)
+    return b"".join(parts)
+
+
+class StreamWriter:
+    """Encrypts plaintext written in pieces of any size into ``dst``.
+
+    At most one chunk of plaintext is held: a full chunk is kept back until
+    more data arrives, since only :meth:`close` knows which chunk is final.
+    """
+
+    def __init__(self, key: bytes, dst: Sink) -> None:
+        self._aead = get_backend().chacha20poly1305(key)
+        self._dst = dst
+        self._pending = bytearray()
+        self._counter = 0
+        self._closed = False
+
+    def _emit(self, chunk: bytes, last: bool) -> None:
+        if self._counter > _MAX_COUNTER:
+            raise OverflowError("stream: chunk counter overflow")
+        self._dst.write(self._aead.seal(_nonce(self._counter, last), chunk))
+        self._counter += 1
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._closed:
+            raise ValueError("stream: write after close")
+        self._pending += data
+        if len(self._pending) > CHUNK_SIZE:
+            full = (len(self._pending) - 1) // CHUNK_SIZE * CHUNK_SIZE
+            with memoryview(self._pending) as view:
+                for start in range(0, full, CHUNK_SIZE):
+                    self._emit(bytes(view[start : start + CHUNK_SIZE]), last=False)
+            del self._pending[:full]
+        return len(data)
+
+    def close(self) -> None:
+        """Write the final chunk. The destination itself is left open."""
+        if not self._closed:
+            self._emit(bytes(self._pending), last=True)
+            self._pending.clear()
+            self._closed = True
+
+
+class StreamReader:
+    """Decrypts ``src`` one chunk at a time; each chunk is authenticated before release."""
+
+    def __init__(self, key: bytes, src: BinaryIO) -> None:
+        self._aead = get_backend().chacha20poly1305(key)
+        self._src = src
+        self._counter = 0
+        self._done = False
+
+    def _open(self, chunk: bytes, last: bool) -> bytes:
+        return self._aead.open(_nonce(self._counter, last), chunk)
+
+    def next_chunk(self) -> bytes | None:
+        """Return the next authenticated plaintext chunk, or ``None`` after the final one.
+
+        Raises
+        ------
+        PayloadError
+            If the payload is truncated, altered, reordered or followed by extra data.
+        """
+        if self._done:
+            # Checked after the final chunk was released, as the reference
+            # implementation does (the CCTV vectors count that chunk as released).
+            if self._src.read(1):
+                raise PayloadError("unexpected data after the final chunk")
+            return None
+        chunk = _read_up_to(self._src, ENCRYPTED_CHUNK_SIZE)
+        if not chunk:
+            raise PayloadError("the file ends before the final chunk")
+        if len(chunk) < TAG_SIZE:
+            raise PayloadError(f"chunk {self._counter} is truncated")
+        if len(chunk) == TAG_SIZE and self._counter > 0:
+            raise PayloadError("the final chunk is empty")
+        last = len(chunk) < ENCRYPTED_CHUNK_SIZE
+        try:
+            plaintext = self._open(chunk, last)
+        except AuthenticationError:
+            if last:
+                raise PayloadError(f"chunk {self._counter} failed authentication") from None
+            # A full-size chunk at the end of the file may be the final one.
+            last = True
+            try:
+                plaintext = self._open(chunk, last)
+            except AuthenticationError:
+                raise PayloadError(f"chunk {self._counter} failed authentication") from None
+        self._done = last
+        self._counter += 1
+        return plaintext
