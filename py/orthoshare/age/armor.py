@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from typing import BinaryIO
 
 from .errors import ArmorError
+from .interfaces import Sink
 
 BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
 END = b"-----END AGE ENCRYPTED FILE-----"
@@ -27,7 +27,7 @@ _PADDED_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 class ArmorWriter:
     """Writes armored text to ``dst``; :meth:`close` writes the last line and the footer."""
 
-    def __init__(self, dst: BinaryIO) -> None:
+    def __init__(self, dst: Sink) -> None:
         self._dst = dst
         self._pending = bytearray()
         dst.write(BEGIN + b"\n")
@@ -64,7 +64,7 @@ def _decode_line(line: bytes) -> bytes:
 class ArmorReader(io.RawIOBase):
     """Decodes armored text from ``src`` (which must offer ``readline``) as a binary stream."""
 
-    def __init__(self, src: BinaryIO) -> None:
+    def __init__(self, src: io.BufferedIOBase) -> None:
         self._src = src
         self._started = False
         self._finished = False

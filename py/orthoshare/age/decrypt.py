@@ -6,13 +6,12 @@ import hmac
 import io
 import os
 from collections.abc import Iterator, Sequence
-from typing import BinaryIO
 
 from . import format
 from .armor import ArmorReader
 from .encrypt import PAYLOAD_NONCE_SIZE
 from .errors import HeaderError, HeaderMACError, NoIdentityMatchError, WrongPassphraseError
-from .interfaces import Identity
+from .interfaces import Identity, Sink, Source
 from .outfile import atomic_output
 from .primitives import hkdf_sha256, hmac_sha256
 from .scrypt import STANZA_TYPE as SCRYPT
@@ -26,7 +25,7 @@ _SNIFF_SIZE = 2048
 class _Prefixed(io.RawIOBase):
     """``src`` with bytes already read from it put back in front."""
 
-    def __init__(self, prefix: bytes, src: BinaryIO) -> None:
+    def __init__(self, prefix: bytes, src: Source) -> None:
         self._prefix = prefix
         self._src = src
 
@@ -44,15 +43,16 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _binary_source(src: BinaryIO, armor: bool | None) -> BinaryIO:
+def _binary_source(src: Source, armor: bool | None) -> io.BufferedIOBase:
+    """Return ``src`` as a buffered stream of the binary age file, decoding armor if needed."""
+    head = src.read(_SNIFF_SIZE) if armor is None else b""
+    buffered = io.BufferedReader(_Prefixed(head, src))
     if armor is None:
-        head = src.read(_SNIFF_SIZE)
         # A binary age file starts with "age-encryption.org/", never "-" or whitespace.
         armor = head.lstrip(b" \t\r\n\v\f").startswith(b"-")
-        src = io.BufferedReader(_Prefixed(head, src))
     if armor:
-        return io.BufferedReader(ArmorReader(src))
-    return src
+        return io.BufferedReader(ArmorReader(buffered))
+    return buffered
 
 
 def _no_match(stanzas: Sequence[format.Stanza], identities: Sequence[Identity]) -> Exception:
@@ -105,7 +105,7 @@ class Decryptor(io.RawIOBase):
     """
 
     def __init__(
-        self, src: BinaryIO, identities: Sequence[Identity], *, armor: bool | None = None
+        self, src: Source, identities: Sequence[Identity], *, armor: bool | None = None
     ) -> None:
         source = _binary_source(src, armor)
         header = format.parse_header(source)
@@ -144,8 +144,8 @@ class Decryptor(io.RawIOBase):
 
 
 def decrypt(
-    src: BinaryIO,
-    dst: BinaryIO,
+    src: Source,
+    dst: Sink,
     identities: Sequence[Identity],
     *,
     armor: bool | None = None,

@@ -7,15 +7,14 @@ import os
 import shutil
 from collections.abc import Sequence
 from types import TracebackType
-from typing import BinaryIO
 
 from . import format
 from .armor import ArmorWriter
 from .errors import KeyFormatError
-from .interfaces import Recipient
+from .interfaces import Recipient, Sink, Source
 from .outfile import atomic_output
 from .primitives import hkdf_sha256, hmac_sha256
-from .stream import CHUNK_SIZE, Sink, StreamWriter
+from .stream import CHUNK_SIZE, StreamWriter
 
 FILE_KEY_SIZE = 16
 PAYLOAD_NONCE_SIZE = 16
@@ -50,7 +49,7 @@ class Encryptor:
     """
 
     def __init__(
-        self, dst: BinaryIO, recipients: Sequence[Recipient], *, armor: bool = False
+        self, dst: Sink, recipients: Sequence[Recipient], *, armor: bool = False
     ) -> None:
         file_key = os.urandom(FILE_KEY_SIZE)
         header = _header(file_key, recipients)
@@ -85,7 +84,7 @@ class Encryptor:
 
 
 def encrypt(
-    src: BinaryIO, dst: BinaryIO, recipients: Sequence[Recipient], *, armor: bool = False
+    src: Source, dst: Sink, recipients: Sequence[Recipient], *, armor: bool = False
 ) -> None:
     """Encrypt the stream ``src`` into ``dst``, holding about one chunk in memory.
 

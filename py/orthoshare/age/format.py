@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from .errors import HeaderError
 
@@ -85,7 +85,7 @@ def marshal_header(header: Header) -> bytes:
 class _LineSource:
     """Reads the header line by line, enforcing the size bounds."""
 
-    def __init__(self, src: BinaryIO) -> None:
+    def __init__(self, src: io.BufferedIOBase) -> None:
         self._src = src
         self._consumed = 0
 
@@ -124,7 +124,7 @@ def _parse_stanza(arguments: bytes, lines: _LineSource) -> Stanza:
     return Stanza(kind, tuple(args), bytes(body))
 
 
-def parse_header(src: BinaryIO) -> Header:
+def parse_header(src: io.BufferedIOBase) -> Header:
     """Read a header from ``src``, leaving it positioned at the payload.
 
     Raises

@@ -1,4 +1,4 @@
-"""What a recipient (encrypting side) and an identity (decrypting side) must provide."""
+"""What recipients, identities, and the streams age reads and writes must provide."""
 
 from __future__ import annotations
 
@@ -26,3 +26,15 @@ class Identity(Protocol):
         :class:`~orthoshare.age.HeaderError`.
         """
         ...
+
+
+class Source(Protocol):
+    """A readable binary stream: a file opened ``"rb"``, ``io.BytesIO``, a socket file…"""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class Sink(Protocol):
+    """A writable binary stream."""
+
+    def write(self, data: bytes, /) -> object: ...

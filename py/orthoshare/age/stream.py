@@ -7,9 +7,8 @@ chunk may be short, and is empty only when the whole plaintext is.
 
 from __future__ import annotations
 
-from typing import BinaryIO, Protocol
-
 from .errors import PayloadError
+from .interfaces import Sink, Source
 from .primitives import TAG_SIZE, AuthenticationError, get_backend
 
 CHUNK_SIZE = 64 * 1024
@@ -17,17 +16,11 @@ ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
 _MAX_COUNTER = (1 << 88) - 1
 
 
-class Sink(Protocol):
-    """Where encrypted bytes go: a binary file, or the armor encoder."""
-
-    def write(self, data: bytes, /) -> object: ...
-
-
 def _nonce(counter: int, last: bool) -> bytes:
     return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
 
-def _read_up_to(src: BinaryIO, size: int) -> bytes:
+def _read_up_to(src: Source, size: int) -> bytes:
     """Read ``size`` bytes, fewer only at end of file (``read`` may return short)."""
     data = src.read(size)
     if len(data) == size or not data:
@@ -86,7 +79,7 @@ class StreamWriter:
 class StreamReader:
     """Decrypts ``src`` one chunk at a time; each chunk is authenticated before release."""
 
-    def __init__(self, key: bytes, src: BinaryIO) -> None:
+    def __init__(self, key: bytes, src: Source) -> None:
         self._aead = get_backend().chacha20poly1305(key)
         self._src = src
         self._counter = 0

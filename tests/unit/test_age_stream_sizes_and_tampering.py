@@ -1,0 +1,186 @@
+"""The payload at chunk boundaries, and every way of damaging a file is refused."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from orthoshare import age
+from orthoshare.age.format import parse_header
+from orthoshare.age.stream import CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE
+
+SIZES = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE, 3 * CHUNK_SIZE + 1]
+IDENTITY = age.X25519Identity.generate()
+PAYLOAD_NONCE_SIZE = 16
+
+
+def payload_offset(sealed: bytes) -> int:
+    """Where the STREAM chunks start: after the header and the payload nonce."""
+    source = io.BytesIO(sealed)
+    parse_header(source)
+    return source.tell() + PAYLOAD_NONCE_SIZE
+
+
+def sealed_with_chunks(size: int) -> tuple[bytes, bytes, int]:
+    plaintext = os.urandom(size)
+    sealed = age.encrypt_bytes(plaintext, [IDENTITY.recipient])
+    return plaintext, sealed, payload_offset(sealed)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_round_trip_at_chunk_boundaries(size: int) -> None:
+    plaintext, sealed, start = sealed_with_chunks(size)
+    chunks = max(1, -(-size // CHUNK_SIZE))
+    assert len(sealed) - start == size + 16 * chunks
+    assert age.decrypt_bytes(sealed, [IDENTITY]) == plaintext
+
+
+def test_exactly_one_chunk_of_plaintext_is_one_full_final_chunk() -> None:
+    _, sealed, start = sealed_with_chunks(CHUNK_SIZE)
+    assert len(sealed) - start == ENCRYPTED_CHUNK_SIZE
+
+
+def test_writes_of_any_size_give_the_same_plaintext() -> None:
+    plaintext = os.urandom(3 * CHUNK_SIZE + 77)
+    out = io.BytesIO()
+    piece_sizes = [0, 1, 999, CHUNK_SIZE, 5, 2 * CHUNK_SIZE + 3]
+    with age.Encryptor(out, [IDENTITY.recipient]) as encryptor:
+        start = 0
+        for size in piece_sizes * 3:
+            encryptor.write(plaintext[start : start + size])
+            start += size
+        encryptor.write(plaintext[start:])
+    assert age.decrypt_bytes(out.getvalue(), [IDENTITY]) == plaintext
+
+
+def test_an_encryptor_left_by_an_exception_writes_no_final_chunk() -> None:
+    out = io.BytesIO()
+    with pytest.raises(RuntimeError), age.Encryptor(out, [IDENTITY.recipient]) as encryptor:
+        encryptor.write(os.urandom(2 * CHUNK_SIZE + 5))
+        raise RuntimeError("reading the input failed")
+    with pytest.raises(age.PayloadError):
+        age.decrypt_bytes(out.getvalue(), [IDENTITY])
+
+
+def flip(data: bytes, index: int) -> bytes:
+    return data[:index] + bytes([data[index] ^ 0x01]) + data[index + 1 :]
+
+
+def test_a_flipped_byte_anywhere_in_the_header_is_refused() -> None:
+    _, sealed, start = sealed_with_chunks(10)
+    header_end = start - PAYLOAD_NONCE_SIZE
+    for index in range(header_end):
+        with pytest.raises((age.HeaderError, age.HeaderMACError, age.NoIdentityMatchError)):
+            age.decrypt_bytes(flip(sealed, index), [IDENTITY])
+
+
+def test_a_flipped_mac_byte_is_an_hmac_failure() -> None:
+    _, sealed, start = sealed_with_chunks(10)
+    first = sealed.rindex(b"--- ", 0, start) + 4
+    # Another base64 letter keeps the header well-formed, so only the MAC is wrong.
+    other = b"B" if sealed[first : first + 1] == b"A" else b"A"
+    with pytest.raises(age.HeaderMACError):
+        age.decrypt_bytes(sealed[:first] + other + sealed[first + 1 :], [IDENTITY])
+
+
+def test_a_flipped_payload_nonce_byte_is_a_payload_failure() -> None:
+    _, sealed, start = sealed_with_chunks(10)
+    with pytest.raises(age.PayloadError):
+        age.decrypt_bytes(flip(sealed, start - 1), [IDENTITY])
+
+
+@pytest.mark.parametrize("chunk", [0, 1, 2, 3])
+def test_a_flipped_byte_in_any_chunk_is_a_payload_failure(chunk: int) -> None:
+    _, sealed, start = sealed_with_chunks(3 * CHUNK_SIZE + 100)
+    for offset in (0, 1000, ENCRYPTED_CHUNK_SIZE - 1):
+        index = min(start + chunk * ENCRYPTED_CHUNK_SIZE + offset, len(sealed) - 1)
+        with pytest.raises(age.PayloadError):
+            age.decrypt_bytes(flip(sealed, index), [IDENTITY])
+
+
+def test_truncation_at_and_between_chunk_boundaries_is_a_payload_failure() -> None:
+    _, sealed, start = sealed_with_chunks(3 * CHUNK_SIZE)
+    cuts = []
+    for chunk in range(3):
+        boundary = start + chunk * ENCRYPTED_CHUNK_SIZE
+        cuts += [boundary, boundary + 1, boundary + 16, boundary + ENCRYPTED_CHUNK_SIZE // 2]
+    cuts.append(len(sealed) - 1)
+    for cut in cuts:
+        with pytest.raises(age.PayloadError):
+            age.decrypt_bytes(sealed[:cut], [IDENTITY])
+
+
+def test_truncation_inside_the_header_or_nonce_is_a_header_failure() -> None:
+    _, sealed, start = sealed_with_chunks(10)
+    for cut in range(0, start, 7):
+        with pytest.raises(age.HeaderError):
+            age.decrypt_bytes(sealed[:cut], [IDENTITY])
+
+
+@pytest.mark.parametrize("extra", [b"\x00", b"\n", os.urandom(ENCRYPTED_CHUNK_SIZE)])
+def test_trailing_data_after_a_full_final_chunk_is_a_payload_failure(extra: bytes) -> None:
+    _, sealed, _ = sealed_with_chunks(2 * CHUNK_SIZE)
+    with pytest.raises(age.PayloadError, match="after the final chunk"):
+        age.decrypt_bytes(sealed + extra, [IDENTITY])
+
+
+@pytest.mark.parametrize("extra", [b"\x00", os.urandom(ENCRYPTED_CHUNK_SIZE)])
+def test_trailing_data_after_a_short_final_chunk_is_a_payload_failure(extra: bytes) -> None:
+    # The extra bytes become part of the short chunk, which then fails authentication.
+    _, sealed, _ = sealed_with_chunks(CHUNK_SIZE + 10)
+    with pytest.raises(age.PayloadError):
+        age.decrypt_bytes(sealed + extra, [IDENTITY])
+
+
+def test_swapped_or_dropped_chunks_are_a_payload_failure() -> None:
+    _, sealed, start = sealed_with_chunks(3 * CHUNK_SIZE + 100)
+    head = sealed[:start]
+    step = ENCRYPTED_CHUNK_SIZE
+    chunks = [sealed[i : i + step] for i in range(start, len(sealed), step)]
+    swapped = head + chunks[1] + chunks[0] + b"".join(chunks[2:])
+    dropped = head + chunks[0] + b"".join(chunks[2:])
+    duplicated = head + chunks[0] + b"".join(chunks)
+    for damaged in (swapped, dropped, duplicated):
+        with pytest.raises(age.PayloadError):
+            age.decrypt_bytes(damaged, [IDENTITY])
+
+
+def test_the_streaming_reader_releases_chunks_authenticated_before_the_damage() -> None:
+    plaintext, sealed, start = sealed_with_chunks(3 * CHUNK_SIZE)
+    damaged = flip(sealed, start + 2 * ENCRYPTED_CHUNK_SIZE + 5)
+    released = bytearray()
+    with pytest.raises(age.PayloadError):
+        for chunk in age.Decryptor(io.BytesIO(damaged), [IDENTITY]).chunks():
+            released += chunk
+    assert bytes(released) == plaintext[: 2 * CHUNK_SIZE]
+
+
+def test_a_failed_decrypt_file_leaves_no_output_and_keeps_an_existing_file(
+    tmp_path: Path,
+) -> None:
+    _, sealed, _ = sealed_with_chunks(3 * CHUNK_SIZE)
+    damaged = tmp_path / "damaged.age"
+    damaged.write_bytes(sealed[:-1])
+    fresh = tmp_path / "fresh.bin"
+    existing = tmp_path / "existing.bin"
+    existing.write_bytes(b"earlier result")
+
+    for target in (fresh, existing):
+        with pytest.raises(age.PayloadError):
+            age.decrypt_file(damaged, target, [IDENTITY])
+
+    assert not fresh.exists()
+    assert existing.read_bytes() == b"earlier result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.age", "existing.bin"]
+
+
+def test_decrypt_file_and_encrypt_file_round_trip(tmp_path: Path) -> None:
+    plaintext = os.urandom(2 * CHUNK_SIZE + 3)
+    (tmp_path / "plain").write_bytes(plaintext)
+    age.encrypt_file(tmp_path / "plain", tmp_path / "sealed.age", [IDENTITY.recipient])
+    age.decrypt_file(tmp_path / "sealed.age", tmp_path / "opened", [IDENTITY])
+    assert (tmp_path / "opened").read_bytes() == plaintext
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["opened", "plain", "sealed.age"]
