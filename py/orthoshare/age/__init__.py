@@ -29,6 +29,7 @@ from .errors import (
 )
 from .interfaces import Identity, Recipient
 from .keyfile import format_identity_file, parse_identity_file, parse_recipients_file
+from .mlkem768x25519 import HybridIdentity, HybridRecipient
 from .scrypt import ScryptIdentity, ScryptRecipient
 from .x25519 import X25519Identity, X25519Recipient
 
@@ -39,6 +40,8 @@ __all__ = [
     "Encryptor",
     "HeaderError",
     "HeaderMACError",
+    "HybridIdentity",
+    "HybridRecipient",
     "Identity",
     "KeyFormatError",
     "NoIdentityMatchError",

@@ -12,8 +12,10 @@ from . import format
 from .armor import ArmorWriter
 from .errors import KeyFormatError
 from .interfaces import Recipient, Sink, Source
+from .mlkem768x25519 import STANZA_TYPE as HYBRID
 from .outfile import atomic_output
 from .primitives import hkdf_sha256, hmac_sha256
+from .scrypt import STANZA_TYPE as SCRYPT
 from .stream import CHUNK_SIZE, StreamWriter
 
 FILE_KEY_SIZE = 16
@@ -24,8 +26,14 @@ def _header(file_key: bytes, recipients: Sequence[Recipient]) -> bytes:
     if not recipients:
         raise KeyFormatError("no recipients: give a passphrase or at least one public key")
     stanzas = [stanza for recipient in recipients for stanza in recipient.wrap(file_key)]
-    if len(stanzas) > 1 and any(s.type == "scrypt" for s in stanzas):
+    types = {s.type for s in stanzas}
+    if len(stanzas) > 1 and SCRYPT in types:
         raise KeyFormatError("a passphrase cannot be combined with other recipients")
+    if HYBRID in types and len(types) > 1:
+        raise KeyFormatError(
+            "post-quantum (age1pq1…) recipients cannot be combined with other kinds: "
+            "the file would only be as strong as the weakest"
+        )
     mac_key = hkdf_sha256(file_key, b"", b"header")
     mac = hmac_sha256(mac_key, format.marshal_without_mac(stanzas))
     return format.marshal_header(format.Header(tuple(stanzas), mac))

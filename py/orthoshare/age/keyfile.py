@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from .errors import KeyFormatError
+from .mlkem768x25519 import HybridIdentity, HybridRecipient
 from .x25519 import X25519Identity, X25519Recipient
+
+# The Bech32 separator is the last "1", and X25519 keys have no other, so
+# these prefixes tell the two kinds apart before any decoding.
+_HYBRID_IDENTITY_PREFIX = "AGE-SECRET-KEY-PQ-1"
+_HYBRID_RECIPIENT_PREFIX = "age1pq1"
 
 
 def _key_lines(text: str) -> list[tuple[int, str]]:
@@ -16,8 +22,23 @@ def _key_lines(text: str) -> list[tuple[int, str]]:
     ]
 
 
-def parse_identity_file(text: str) -> list[X25519Identity]:
+def _parse_identity(line: str) -> X25519Identity | HybridIdentity:
+    if line.upper().startswith(_HYBRID_IDENTITY_PREFIX):
+        return HybridIdentity.parse(line)
+    return X25519Identity.parse(line)
+
+
+def _parse_recipient(line: str) -> X25519Recipient | HybridRecipient:
+    if line.lower().startswith(_HYBRID_RECIPIENT_PREFIX):
+        return HybridRecipient.parse(line)
+    return X25519Recipient.parse(line)
+
+
+def parse_identity_file(text: str) -> list[X25519Identity | HybridIdentity]:
     """Return the identities in an identity file (age-keygen's format).
+
+    Both ``AGE-SECRET-KEY-1…`` and post-quantum ``AGE-SECRET-KEY-PQ-1…`` lines
+    are accepted.
 
     Raises
     ------
@@ -27,16 +48,16 @@ def parse_identity_file(text: str) -> list[X25519Identity]:
     identities = []
     for number, line in _key_lines(text):
         try:
-            identities.append(X25519Identity.parse(line))
+            identities.append(_parse_identity(line))
         except KeyFormatError as e:
             raise KeyFormatError(f"identity file line {number}: {e.detail}") from None
     if not identities:
-        raise KeyFormatError("the identity file holds no AGE-SECRET-KEY-1… line")
+        raise KeyFormatError("the identity file holds no AGE-SECRET-KEY-… line")
     return identities
 
 
-def parse_recipients_file(text: str) -> list[X25519Recipient]:
-    """Return the recipients in a recipients file (one ``age1…`` per line).
+def parse_recipients_file(text: str) -> list[X25519Recipient | HybridRecipient]:
+    """Return the recipients in a recipients file (one ``age1…`` or ``age1pq1…`` per line).
 
     Raises
     ------
@@ -46,7 +67,7 @@ def parse_recipients_file(text: str) -> list[X25519Recipient]:
     recipients = []
     for number, line in _key_lines(text):
         try:
-            recipients.append(X25519Recipient.parse(line))
+            recipients.append(_parse_recipient(line))
         except KeyFormatError as e:
             raise KeyFormatError(f"recipients file line {number}: {e.detail}") from None
     if not recipients:
@@ -54,7 +75,9 @@ def parse_recipients_file(text: str) -> list[X25519Recipient]:
     return recipients
 
 
-def format_identity_file(identity: X25519Identity, created: datetime | None = None) -> str:
+def format_identity_file(
+    identity: X25519Identity | HybridIdentity, created: datetime | None = None
+) -> str:
     """Return ``identity`` as age-keygen writes it, with its public key in a comment."""
     when = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     return (

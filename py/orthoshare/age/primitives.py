@@ -2,6 +2,8 @@
 
 Every backend provides ChaCha20-Poly1305, scrypt and X25519; HKDF-SHA-256 and
 HMAC-SHA-256 come from the standard library and are shared by all of them.
+ML-KEM-768 (:class:`MLKEM768`) is optional: only post-quantum keys need it, so
+a backend without it still handles every other kind of key.
 The ``cryptography`` backend below is used on CPython; the page registers its
 own (libsodium and a wasm scrypt) with :func:`set_backend`. This module is the
 only place that imports ``cryptography``, and only when that backend is first
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 KEY_SIZE = 32
 NONCE_SIZE = 12
@@ -52,6 +54,34 @@ class Primitives(Protocol):
 
     def x25519(self, scalar: bytes, point: bytes) -> bytes:
         """Return X25519(scalar, point) (RFC 7748), all zeros for a low-order point."""
+        ...
+
+
+@runtime_checkable
+class MLKEM768(Protocol):
+    """ML-KEM-768 (FIPS 203), the optional capability behind post-quantum keys.
+
+    Keys are handled as their 64-byte seed ``d || z``, the form FIPS 203 and
+    the hybrid KEMs store, so no backend has to serialise expanded keys.
+    """
+
+    def mlkem768_public_key(self, seed: bytes) -> bytes:
+        """Return the 1184-byte encapsulation key of the 64-byte ``seed``."""
+        ...
+
+    def mlkem768_encapsulate(self, public_key: bytes) -> tuple[bytes, bytes]:
+        """Return ``(shared_secret, ciphertext)``: 32 and 1088 bytes.
+
+        Raises ``ValueError`` if ``public_key`` is not a valid encapsulation key.
+        """
+        ...
+
+    def mlkem768_decapsulate(self, seed: bytes, ciphertext: bytes) -> bytes:
+        """Return the 32-byte shared secret of a 1088-byte ``ciphertext``.
+
+        A forged ciphertext yields an unrelated secret rather than an error
+        (FIPS 203 implicit rejection), so a mismatch surfaces only later.
+        """
         ...
 
 
@@ -104,6 +134,21 @@ class CryptographyPrimitives:
             # the all-zero result so the recipient code makes the one decision.
             return bytes(32)
 
+    def mlkem768_public_key(self, seed: bytes) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey
+
+        return MLKEM768PrivateKey.from_seed_bytes(seed).public_key().public_bytes_raw()
+
+    def mlkem768_encapsulate(self, public_key: bytes) -> tuple[bytes, bytes]:
+        from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PublicKey
+
+        return MLKEM768PublicKey.from_public_bytes(public_key).encapsulate()
+
+    def mlkem768_decapsulate(self, seed: bytes, ciphertext: bytes) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey
+
+        return MLKEM768PrivateKey.from_seed_bytes(seed).decapsulate(ciphertext)
+
 
 _backend: Primitives | None = None
 
@@ -114,6 +159,12 @@ def get_backend() -> Primitives:
     if _backend is None:
         _backend = CryptographyPrimitives()
     return _backend
+
+
+def get_mlkem768() -> MLKEM768 | None:
+    """Return the backend in use if it provides ML-KEM-768, else ``None``."""
+    backend = get_backend()
+    return backend if isinstance(backend, MLKEM768) else None
 
 
 def set_backend(backend: Primitives | None) -> None:
