@@ -70,3 +70,18 @@ def decode(text: str) -> tuple[str, bytes]:
     if _polymod(_expand_hrp(hrp) + values) != 1:
         raise ValueError("bech32: invalid checksum")
     return hrp, bytes(_convert_bits(values[:-6], 5, 8, pad=False))
+
+
+def decode_key(text: str, hrp: str, size: int | None, what: str) -> bytes:
+    """Return the payload of the key ``text`` of human-readable part ``hrp``.
+
+    ``size`` is the payload's length in bytes (``None``: any). Raises
+    ``ValueError`` naming ``what`` was expected.
+    """
+    try:
+        found, data = decode(text.strip())
+    except ValueError as e:
+        raise ValueError(f"not {what}: {e}") from None
+    if found != hrp or (size is not None and len(data) != size):
+        raise ValueError(f"not {what}")
+    return data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from .format import Stanza
@@ -26,6 +26,22 @@ class Identity(Protocol):
         :class:`~orthoshare.age.HeaderError`.
         """
         ...
+
+
+def unwrap_first(
+    stanzas: Sequence[Stanza], stanza_type: str, unwrap_one: Callable[[Stanza], bytes | None]
+) -> bytes | None:
+    """Return the file key from the first stanza of ``stanza_type`` that ``unwrap_one`` opens.
+
+    Stanzas of other types are skipped, as the spec requires, so unknown
+    ("grease") stanzas never stop a file from opening.
+    """
+    for stanza in stanzas:
+        if stanza.type == stanza_type:
+            file_key = unwrap_one(stanza)
+            if file_key is not None:
+                return file_key
+    return None
 
 
 class Source(Protocol):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from .errors import KeyFormatError
 from .mlkem768x25519 import HybridIdentity, HybridRecipient
@@ -12,6 +14,8 @@ from .x25519 import X25519Identity, X25519Recipient
 # these prefixes tell the two kinds apart before any decoding.
 _HYBRID_IDENTITY_PREFIX = "AGE-SECRET-KEY-PQ-1"
 _HYBRID_RECIPIENT_PREFIX = "age1pq1"
+
+_Key = TypeVar("_Key")
 
 
 def _key_lines(text: str) -> list[tuple[int, str]]:
@@ -34,6 +38,18 @@ def _parse_recipient(line: str) -> X25519Recipient | HybridRecipient:
     return X25519Recipient.parse(line)
 
 
+def _parse_key_file(text: str, parse: Callable[[str], _Key], kind: str, example: str) -> list[_Key]:
+    keys = []
+    for number, line in _key_lines(text):
+        try:
+            keys.append(parse(line))
+        except KeyFormatError as e:
+            raise KeyFormatError(f"{kind} file line {number}: {e.detail}") from None
+    if not keys:
+        raise KeyFormatError(f"the {kind} file holds no {example} line")
+    return keys
+
+
 def parse_identity_file(text: str) -> list[X25519Identity | HybridIdentity]:
     """Return the identities in an identity file (age-keygen's format).
 
@@ -45,15 +61,7 @@ def parse_identity_file(text: str) -> list[X25519Identity | HybridIdentity]:
     KeyFormatError
         Naming the first bad line, or if the file holds no identity.
     """
-    identities = []
-    for number, line in _key_lines(text):
-        try:
-            identities.append(_parse_identity(line))
-        except KeyFormatError as e:
-            raise KeyFormatError(f"identity file line {number}: {e.detail}") from None
-    if not identities:
-        raise KeyFormatError("the identity file holds no AGE-SECRET-KEY-… line")
-    return identities
+    return _parse_key_file(text, _parse_identity, "identity", "AGE-SECRET-KEY-…")
 
 
 def parse_recipients_file(text: str) -> list[X25519Recipient | HybridRecipient]:
@@ -64,15 +72,7 @@ def parse_recipients_file(text: str) -> list[X25519Recipient | HybridRecipient]:
     KeyFormatError
         Naming the first bad line, or if the file holds no recipient.
     """
-    recipients = []
-    for number, line in _key_lines(text):
-        try:
-            recipients.append(_parse_recipient(line))
-        except KeyFormatError as e:
-            raise KeyFormatError(f"recipients file line {number}: {e.detail}") from None
-    if not recipients:
-        raise KeyFormatError("the recipients file holds no age1… line")
-    return recipients
+    return _parse_key_file(text, _parse_recipient, "recipients", "age1…")
 
 
 def format_identity_file(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from . import bech32, hpke
 from .errors import HeaderError, KeyFormatError
 from .format import Stanza, b64decode, b64encode
+from .interfaces import unwrap_first
 from .primitives import BASEPOINT, MLKEM768, AuthenticationError, get_backend, get_mlkem768
 
 STANZA_TYPE = "mlkem768x25519"
@@ -101,12 +102,9 @@ class HybridRecipient:
             If ``text`` is not a valid ``age1pq1…`` key (often: cut short when copied).
         """
         try:
-            hrp, data = bech32.decode(text.strip())
+            return cls(bech32.decode_key(text, _RECIPIENT_HRP, None, "an age1pq1… public key"))
         except ValueError as e:
-            raise KeyFormatError(f"not an age1pq1… public key: {e}") from None
-        if hrp != _RECIPIENT_HRP:
-            raise KeyFormatError("not an age1pq1… public key")
-        return cls(data)
+            raise KeyFormatError(str(e)) from None
 
     def __str__(self) -> str:
         return bech32.encode(_RECIPIENT_HRP, self.public_key)
@@ -181,12 +179,10 @@ class HybridIdentity:
             If ``text`` is not a valid post-quantum secret key.
         """
         try:
-            hrp, data = bech32.decode(text.strip())
+            seed = bech32.decode_key(text, _IDENTITY_HRP, None, "an AGE-SECRET-KEY-PQ-1… identity")
         except ValueError as e:
-            raise KeyFormatError(f"not an AGE-SECRET-KEY-PQ-1… identity: {e}") from None
-        if hrp != _IDENTITY_HRP:
-            raise KeyFormatError("not an AGE-SECRET-KEY-PQ-1… identity")
-        return cls(data)
+            raise KeyFormatError(str(e)) from None
+        return cls(seed)
 
     def __str__(self) -> str:
         return bech32.encode(_IDENTITY_HRP, self.secret_key).upper()
@@ -196,13 +192,7 @@ class HybridIdentity:
         return f"HybridIdentity(recipient={self.recipient!r})"
 
     def unwrap(self, stanzas: Sequence[Stanza]) -> bytes | None:
-        for stanza in stanzas:
-            if stanza.type != STANZA_TYPE:
-                continue
-            file_key = self._unwrap_one(stanza)
-            if file_key is not None:
-                return file_key
-        return None
+        return unwrap_first(stanzas, STANZA_TYPE, self._unwrap_one)
 
     def _unwrap_one(self, stanza: Stanza) -> bytes | None:
         if len(stanza.args) != 1:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from .errors import HeaderError, KeyFormatError, WorkFactorTooHighError
 from .format import Stanza, b64decode, b64encode
+from .interfaces import unwrap_first
 from .primitives import AuthenticationError, get_backend
 
 STANZA_TYPE = "scrypt"
@@ -83,13 +84,7 @@ class ScryptIdentity:
         return f"ScryptIdentity(max_work_factor={self.max_work_factor})"
 
     def unwrap(self, stanzas: Sequence[Stanza]) -> bytes | None:
-        for stanza in stanzas:
-            if stanza.type != STANZA_TYPE:
-                continue
-            file_key = self._unwrap_one(stanza)
-            if file_key is not None:
-                return file_key
-        return None
+        return unwrap_first(stanzas, STANZA_TYPE, self._unwrap_one)
 
     def _unwrap_one(self, stanza: Stanza) -> bytes | None:
         if len(stanza.args) != 2:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from . import bech32
 from .errors import HeaderError, KeyFormatError
 from .format import Stanza, b64decode, b64encode
+from .interfaces import unwrap_first
 from .primitives import BASEPOINT, AuthenticationError, get_backend, hkdf_sha256
 
 STANZA_TYPE = "X25519"
@@ -46,12 +47,9 @@ class X25519Recipient:
             If ``text`` is not a valid ``age1…`` key (often: cut short when copied).
         """
         try:
-            hrp, data = bech32.decode(text.strip())
+            return cls(bech32.decode_key(text, _RECIPIENT_HRP, 32, "an age1… public key"))
         except ValueError as e:
-            raise KeyFormatError(f"not an age1… public key: {e}") from None
-        if hrp != _RECIPIENT_HRP or len(data) != 32:
-            raise KeyFormatError("not an age1… public key")
-        return cls(data)
+            raise KeyFormatError(str(e)) from None
 
     def __str__(self) -> str:
         return bech32.encode(_RECIPIENT_HRP, self.public_key)
@@ -107,12 +105,9 @@ class X25519Identity:
             If ``text`` is not a valid secret key.
         """
         try:
-            hrp, data = bech32.decode(text.strip())
+            return cls(bech32.decode_key(text, _IDENTITY_HRP, 32, "an AGE-SECRET-KEY-1… identity"))
         except ValueError as e:
-            raise KeyFormatError(f"not an AGE-SECRET-KEY-1… identity: {e}") from None
-        if hrp != _IDENTITY_HRP or len(data) != 32:
-            raise KeyFormatError("not an AGE-SECRET-KEY-1… identity")
-        return cls(data)
+            raise KeyFormatError(str(e)) from None
 
     def __str__(self) -> str:
         return bech32.encode(_IDENTITY_HRP, self.secret_key).upper()
@@ -122,13 +117,7 @@ class X25519Identity:
         return f"X25519Identity(recipient={str(self.recipient)!r})"
 
     def unwrap(self, stanzas: Sequence[Stanza]) -> bytes | None:
-        for stanza in stanzas:
-            if stanza.type != STANZA_TYPE:
-                continue
-            file_key = self._unwrap_one(stanza)
-            if file_key is not None:
-                return file_key
-        return None
+        return unwrap_first(stanzas, STANZA_TYPE, self._unwrap_one)
 
     def _unwrap_one(self, stanza: Stanza) -> bytes | None:
         if len(stanza.args) != 1:
