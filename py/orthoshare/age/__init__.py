@@ -14,7 +14,7 @@ Examples
 b'records'
 """
 
-from .decrypt import Decryptor, decrypt, decrypt_bytes, decrypt_file
+from .decrypt import Decryptor, decrypt, decrypt_bytes, decrypt_file, read_header
 from .encrypt import Encryptor, encrypt, encrypt_bytes, encrypt_file
 from .errors import (
     AgeError,
@@ -27,6 +27,7 @@ from .errors import (
     WorkFactorTooHighError,
     WrongPassphraseError,
 )
+from .format import Header, Stanza
 from .interfaces import Identity, Recipient
 from .keyfile import format_identity_file, parse_identity_file, parse_recipients_file
 from .mlkem768x25519 import HybridIdentity, HybridRecipient
@@ -38,6 +39,7 @@ __all__ = [
     "ArmorError",
     "Decryptor",
     "Encryptor",
+    "Header",
     "HeaderError",
     "HeaderMACError",
     "HybridIdentity",
@@ -49,6 +51,7 @@ __all__ = [
     "Recipient",
     "ScryptIdentity",
     "ScryptRecipient",
+    "Stanza",
     "WorkFactorTooHighError",
     "WrongPassphraseError",
     "X25519Identity",
@@ -62,4 +65,5 @@ __all__ = [
     "format_identity_file",
     "parse_identity_file",
     "parse_recipients_file",
+    "read_header",
 ]

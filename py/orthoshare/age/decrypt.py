@@ -7,12 +7,12 @@ import io
 import os
 from collections.abc import Iterator, Sequence
 
+from ..outfile import atomic_output
 from . import format
 from .armor import ArmorReader
 from .encrypt import PAYLOAD_NONCE_SIZE
 from .errors import HeaderError, HeaderMACError, NoIdentityMatchError, WrongPassphraseError
 from .interfaces import Identity, Sink, Source
-from .outfile import atomic_output
 from .primitives import hkdf_sha256, hmac_sha256
 from .scrypt import STANZA_TYPE as SCRYPT
 from .scrypt import ScryptIdentity
@@ -78,6 +78,19 @@ def _file_key(header: format.Header, identities: Sequence[Identity]) -> bytes:
         if file_key is not None:
             return file_key
     raise _no_match(stanzas, identities)
+
+
+def read_header(src: Source, *, armor: bool | None = None) -> format.Header:
+    """Read the header of an age file without decrypting anything.
+
+    Useful to tell whether a file needs a passphrase or a key, and which.
+
+    Raises
+    ------
+    HeaderError, ArmorError
+        If ``src`` does not start with a well-formed (armored) age header.
+    """
+    return format.parse_header(_binary_source(src, armor))
 
 
 class Decryptor(io.RawIOBase):

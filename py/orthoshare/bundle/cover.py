@@ -1,0 +1,82 @@
+"""The cover sheet, ``INDEX.HTM``: the manifest as a page a person can read.
+
+It opens in any browser after ``age -d`` and unzip, with no script and no
+request anywhere (its Content-Security-Policy forbids both); every value is
+HTML-escaped, since names and notes come from the sender.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote
+
+from .manifest import Manifest
+
+_STYLE = """
+body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#111}
+h1{font-size:1.5em}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}
+dt{font-weight:600}table{border-collapse:collapse;width:100%}
+th,td{border-bottom:1px solid #ccc;padding:.3em;text-align:left;vertical-align:top}
+code{font-size:.8em;word-break:break-all}.note{white-space:pre-wrap}
+"""
+
+
+def _size(size: int) -> str:
+    if size < 1000:
+        return f"{size} bytes"
+    value, unit = size / 1000, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{value:.1f} {unit}"
+
+
+def render_cover(manifest: Manifest) -> bytes:
+    """Return the cover sheet of ``manifest`` as UTF-8 HTML."""
+    e = html.escape
+    patient, sender = manifest.patient, manifest.sender
+    facts = [
+        ("Patient", patient.name),
+        ("Patient ID", patient.id),
+        ("Birth date", patient.birth_date),
+        ("Sex", patient.sex),
+        ("From", ", ".join(v for v in (sender.name, sender.organization) if v)),
+        ("Contact", sender.contact),
+        ("To", manifest.recipient.name),
+        ("Sealed", manifest.created.replace("T", " ").replace("Z", " UTC")),
+        ("De-identified", "yes" if manifest.deidentified else "no"),
+    ]
+    rows = []
+    for entry in manifest.entries:
+        link = quote(entry.path)
+        rows.append(
+            f'<tr><td><a href="{e(link)}">{e(entry.path)}</a><br>{e(entry.original_name)}</td>'
+            f"<td>{e(entry.kind)}<br>{e(entry.media_type)}</td>"
+            f"<td>{e(entry.label or '')}<br>{e(entry.view or '')}</td>"
+            f"<td>{e(_size(entry.size))}</td><td><code>{e(entry.sha256)}</code></td></tr>"
+        )
+    sections = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'\">",
+        f"<title>Records of {e(patient.name or 'a patient')}</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>Records of {e(patient.name or 'a patient')}</h1>",
+        "<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts if v) + "</dl>",
+    ]
+    if manifest.note:
+        sections.append(f'<h2>Note</h2><p class="note">{e(manifest.note)}</p>')
+    if manifest.consent:
+        sections.append(f'<h2>Consent</h2><p class="note">{e(manifest.consent)}</p>')
+    sections += [
+        f"<h2>Files ({len(manifest.entries)})</h2>",
+        "<table><thead><tr><th>File</th><th>Kind</th><th>Label / view</th><th>Size</th>"
+        "<th>SHA-256</th></tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+        f"<p>Made by {e(manifest.generator)}. The full details are in ORTHOSHARE.json.</p>",
+        "</body></html>",
+    ]
+    return ("\n".join(sections) + "\n").encode("utf-8")

@@ -1,0 +1,220 @@
+"""The manifest, ``ORTHOSHARE.json``: schema ``orthoshare/1``, written and strictly read.
+
+The reader accepts exactly the keys and types of the schema, so a manifest
+that parses is one every part of the program can rely on without checks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import ManifestError
+
+FORMAT = "orthoshare/1"
+MANIFEST_NAME = "ORTHOSHARE.json"
+COVER_NAME = "INDEX.HTM"
+ORIGINALS_DIR = "ORIGINAL/"
+KINDS = ("photo", "radiograph", "scan", "document", "dicom", "other")
+SEXES = ("", "F", "M", "O")
+#: A manifest larger than this is refused before it is parsed.
+MAX_MANIFEST_SIZE = 16 * 1024 * 1024
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_VIEW = re.compile(r"(EV|IV)(3D)?\d{2}")
+
+
+def is_view_code(code: str) -> bool:
+    """Whether ``code`` has the form of an ADA-1100 view code: EV01, IV30, IV3D01, EV3D06…"""
+    return bool(_VIEW.fullmatch(code))
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who sends (name, organization, contact) or receives (name) the records."""
+
+    name: str = ""
+    organization: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class Patient:
+    """Whose records these are.
+
+    ``birth_date`` is ``YYYY-MM-DD`` or empty; ``sex`` is F, M, O or empty.
+    """
+
+    name: str = ""
+    id: str = ""
+    birth_date: str = ""
+    sex: str = ""
+
+
+@dataclass(frozen=True)
+class DicomRef:
+    """The identity of a DICOM object in the bundle."""
+
+    sop_class_uid: str
+    sop_instance_uid: str
+    study_instance_uid: str
+    series_instance_uid: str
+    patient_id: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of the bundle, as the receiver must find it."""
+
+    path: str
+    size: int
+    sha256: str
+    media_type: str
+    kind: str
+    original_name: str
+    label: str | None = None
+    view: str | None = None
+    derived_from: str | None = None
+    dicom: DicomRef | None = None
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Where the cover sheet is and what it hashes to (it cannot list itself)."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything the receiver is told about the records, and how to verify them."""
+
+    created: str
+    generator: str
+    sender: Party
+    recipient: Party
+    note: str
+    consent: str
+    patient: Patient
+    deidentified: bool
+    entries: tuple[Entry, ...]
+    cover: Cover | None = None
+    format: str = field(default=FORMAT)
+
+    def to_json(self) -> bytes:
+        """Return the manifest as UTF-8 JSON (stable key order, readable indentation)."""
+        data = asdict(self)
+        data["entries"] = list(data["entries"])
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Manifest:
+        """Parse and validate a manifest.
+
+        Raises
+        ------
+        ManifestError
+            If it is too large, not UTF-8 JSON, or not exactly schema ``orthoshare/1``.
+        """
+        if len(data) > MAX_MANIFEST_SIZE:
+            raise ManifestError(f"it is larger than {MAX_MANIFEST_SIZE} bytes")
+        try:
+            document = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+            raise ManifestError(f"it is not UTF-8 JSON ({e})") from None
+        return _manifest(document)
+
+
+def _object(
+    value: Any, where: str, keys: _Types
+) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ManifestError(f"{where} is not an object")
+    if set(value) != set(keys):
+        missing, extra = set(keys) - set(value), set(value) - set(keys)
+        raise ManifestError(f"{where} has missing keys {sorted(missing)} or extra {sorted(extra)}")
+    for key, kind in keys.items():
+        # bool is an int in Python; a size of `true` must not pass.
+        if not isinstance(value[key], kind) or (kind is int and isinstance(value[key], bool)):
+            raise ManifestError(f"{where}.{key} has the wrong type")
+    return value
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ManifestError(message)
+
+
+_PARTY = {"name": str, "organization": str, "contact": str}
+_PATIENT = {"name": str, "id": str, "birth_date": str, "sex": str}
+_DICOM = {k: str for k in DicomRef.__dataclass_fields__}
+_Types = Mapping[str, type | tuple[type, ...]]
+_OPTIONAL_STR = (str, type(None))
+_ENTRY: _Types = {
+    "path": str,
+    "size": int,
+    "sha256": str,
+    "media_type": str,
+    "kind": str,
+    "original_name": str,
+    "label": _OPTIONAL_STR,
+    "view": _OPTIONAL_STR,
+    "derived_from": _OPTIONAL_STR,
+    "dicom": (dict, type(None)),
+}
+_COVER = {"path": str, "size": int, "sha256": str}
+_MANIFEST: _Types = {
+    "format": str,
+    "created": str,
+    "generator": str,
+    "sender": dict,
+    "recipient": dict,
+    "note": str,
+    "consent": str,
+    "patient": dict,
+    "deidentified": bool,
+    "entries": list,
+    "cover": (dict, type(None)),
+}
+
+
+def _entry(value: Any, where: str) -> Entry:
+    raw = _object(value, where, _ENTRY)
+    _check(raw["size"] >= 0, f"{where}.size is negative")
+    _check(bool(_SHA256.fullmatch(raw["sha256"])), f"{where}.sha256 is not a sha256")
+    _check(raw["kind"] in KINDS, f"{where}.kind {raw['kind']!r} is unknown")
+    _check(raw["view"] is None or is_view_code(raw["view"]), f"{where}.view is invalid")
+    dicom = raw["dicom"]
+    return Entry(
+        **{**raw, "dicom": None if dicom is None else DicomRef(**_object(dicom, where, _DICOM))}
+    )
+
+
+def _manifest(document: Any) -> Manifest:
+    raw = _object(document, "manifest", _MANIFEST)
+    _check(raw["format"] == FORMAT, f"format {raw['format']!r} is not {FORMAT!r}")
+    _check(bool(_TIMESTAMP.fullmatch(raw["created"])), "created is not a UTC timestamp")
+    patient = Patient(**_object(raw["patient"], "patient", _PATIENT))
+    _check(patient.birth_date == "" or bool(_DATE.fullmatch(patient.birth_date)), "bad birth date")
+    _check(patient.sex in SEXES, "patient.sex is not F, M, O or empty")
+    cover = raw["cover"]
+    return Manifest(
+        format=raw["format"],
+        created=raw["created"],
+        generator=raw["generator"],
+        sender=Party(**_object(raw["sender"], "sender", _PARTY)),
+        recipient=Party(**_object(raw["recipient"], "recipient", _PARTY)),
+        note=raw["note"],
+        consent=raw["consent"],
+        patient=patient,
+        deidentified=raw["deidentified"],
+        entries=tuple(_entry(e, f"entries[{i}]") for i, e in enumerate(raw["entries"])),
+        cover=None if cover is None else Cover(**_object(cover, "cover", _COVER)),
+    )

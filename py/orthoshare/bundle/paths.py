@@ -1,0 +1,98 @@
+"""Names inside a bundle: made safe when writing, refused when unsafe on reading.
+
+A bundle is extracted on Windows, macOS and Linux, so a name must be valid and
+distinct on all three: no absolute paths, ``..``, backslashes, drive letters,
+NUL or control characters, and no two names equal after Unicode
+normalisation and case folding (macOS and Windows would merge them).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from ..errors import UnsafePathError
+
+_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
+_DRIVE = re.compile(r"[A-Za-z]:")
+# Names Windows reserves in every folder, with or without an extension.
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+
+
+def folded(name: str) -> str:
+    """Return the form two names share if some file system would treat them as one."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _ancestors(key: str) -> list[str]:
+    parts = key.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def check_member_name(name: str) -> None:
+    """Raise :class:`UnsafePathError` unless ``name`` is a safe relative POSIX file path."""
+    if not name or name.startswith("/") or _DRIVE.match(name):
+        raise UnsafePathError(f"{name!r} is not a relative path")
+    if "\\" in name or any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        raise UnsafePathError(f"{name!r} holds a backslash or a control character")
+    for part in name.split("/"):
+        if part in ("", ".", ".."):
+            raise UnsafePathError(f"{name!r} has an empty, '.' or '..' component")
+        if _RESERVED.fullmatch(part) or part != part.rstrip(" ."):
+            raise UnsafePathError(f"{name!r} is not a valid name on Windows")
+
+
+def check_unique(names: Iterable[str]) -> None:
+    """Raise :class:`UnsafePathError` if two names fold to the same, or one is another's folder."""
+    seen: dict[str, str] = {}
+    for name in names:
+        key = folded(name)
+        if key in seen:
+            raise UnsafePathError(f"{seen[key]!r} and {name!r} would be the same file")
+        seen[key] = name
+    folders = {folder for key in seen for folder in _ancestors(key)}
+    for key, name in seen.items():
+        if key in folders:
+            raise UnsafePathError(f"{name!r} is both a file and a folder")
+
+
+def _safe_part(part: str) -> str:
+    part = _FORBIDDEN.sub("_", unicodedata.normalize("NFC", part)).rstrip(" .")
+    if not part or part in (".", ".."):
+        return "_"
+    return "_" + part if _RESERVED.fullmatch(part) else part
+
+
+def _with_suffix(name: str, number: int) -> str:
+    folder, _, base = name.rpartition("/")
+    stem, dot, extension = base.rpartition(".")
+    if not stem:
+        stem, dot, extension = base, "", ""
+    numbered = f"{stem} ({number}){dot}{extension}"
+    return f"{folder}/{numbered}" if folder else numbered
+
+
+def member_names(relative_paths: Sequence[Sequence[str]], prefix: str) -> list[str]:
+    """Return a safe, distinct bundle name under ``prefix`` for each path (a list of parts).
+
+    Characters invalid on some system become ``_``; names that would clash get
+    `` (2)``, `` (3)``… before the extension, so no input is ever dropped.
+    """
+    files: set[str] = set()
+    folders: set[str] = set()
+
+    def clashes(key: str) -> bool:
+        return key in files or key in folders or any(a in files for a in _ancestors(key))
+
+    names = []
+    for parts in relative_paths:
+        name = prefix + "/".join(_safe_part(p) for p in parts)
+        candidate, number = name, 1
+        while clashes(folded(candidate)):
+            number += 1
+            candidate = _with_suffix(name, number)
+        files.add(folded(candidate))
+        folders.update(_ancestors(folded(candidate)))
+        names.append(candidate)
+    return names

@@ -1,0 +1,169 @@
+"""Reading a bundle: verify everything before anything is offered or extracted.
+
+The ZIP comes from an authenticated age payload, but authenticity only says
+who could have made it, not that it is well made: names, sizes and hashes are
+all checked against the manifest, and the manifest against the schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import EntryMismatchError, ManifestError, OutputExistsError
+from .manifest import COVER_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest
+from .paths import check_member_name, check_unique
+
+_PIECE = 1 << 20
+#: ``progress(done, total)``: bytes verified so far, and in all.
+Progress = Callable[[int, int], None]
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    with archive.open(info) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise ManifestError(f"it is larger than {limit} bytes")
+    return data
+
+
+def _hash_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, on_bytes: Callable[[int], None]
+) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    count = 0
+    with archive.open(info) as member:
+        # Read at most one byte past the promised size, so a ZIP that lies
+        # about sizes (or inflates without end) cannot make this run away.
+        while count <= size and (piece := member.read(min(_PIECE, size + 1 - count))):
+            digest.update(piece)
+            count += len(piece)
+            on_bytes(len(piece))
+    return digest.hexdigest(), count
+
+
+class VerifiedBundle:
+    """An opened bundle whose every file matched its manifest.
+
+    Use :func:`verify_bundle` to make one; then :meth:`extract` or :meth:`open`.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile, manifest: Manifest) -> None:
+        self._archive = archive
+        self.manifest = manifest
+
+    def close(self) -> None:
+        self._archive.close()
+
+    def __enter__(self) -> VerifiedBundle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def open(self, path: str) -> BinaryIO:
+        """Open the verified file ``path`` (a manifest entry path) for reading."""
+        return self._archive.open(path)  # type: ignore[return-value]
+
+    def extract(self, out_dir: Path) -> None:
+        """Write every file under ``out_dir``, which appears only once complete.
+
+        Raises
+        ------
+        OutputExistsError
+            If ``out_dir`` exists and is not empty.
+        """
+        if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+            raise OutputExistsError(str(out_dir))
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+        try:
+            names = [MANIFEST_NAME, COVER_NAME, *(e.path for e in self.manifest.entries)]
+            for name in names:
+                target = staging.joinpath(*name.split("/"))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with self._archive.open(name) as src, open(target, "xb") as dst:
+                    shutil.copyfileobj(src, dst, _PIECE)
+            if out_dir.exists():
+                out_dir.rmdir()
+            os.replace(staging, out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def verify_bundle(file: BinaryIO, progress: Progress | None = None) -> VerifiedBundle:
+    """Open the bundle ZIP in ``file`` (seekable) and verify all of it.
+
+    Raises
+    ------
+    ManifestError
+        If the ZIP is unreadable, or the manifest is missing or invalid.
+    UnsafePathError
+        If any name in the ZIP or the manifest is unsafe or clashes with another.
+    EntryMismatchError
+        If a file is missing, extra, or differs in size or sha256 from the manifest.
+    """
+    try:
+        archive = zipfile.ZipFile(file)
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
+        raise ManifestError(f"the decrypted content is not a readable ZIP ({e})") from None
+    try:
+        return _verify(archive, infos, progress)
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as e:
+        # Damage zipfile finds itself: bad CRC, header names that differ from
+        # the directory, encryption, unknown compression.
+        archive.close()
+        raise EntryMismatchError(str(e)) from None
+    except BaseException:
+        archive.close()
+        raise
+
+
+def _verify(
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], progress: Progress | None
+) -> VerifiedBundle:
+    names = [info.filename for info in infos]
+    for name in names:
+        check_member_name(name)
+    check_unique(names)
+    by_name = {info.filename: info for info in infos}
+    if MANIFEST_NAME not in by_name:
+        raise ManifestError(f"{MANIFEST_NAME} is missing")
+    manifest = Manifest.from_json(_read_member(archive, by_name[MANIFEST_NAME], MAX_MANIFEST_SIZE))
+    if manifest.cover is None or manifest.cover.path != COVER_NAME:
+        raise ManifestError(f"the cover sheet must be {COVER_NAME}")
+    expected = [(e.path, e.size, e.sha256) for e in manifest.entries]
+    expected.append((COVER_NAME, manifest.cover.size, manifest.cover.sha256))
+    for path, _, _ in expected:
+        check_member_name(path)
+    check_unique([MANIFEST_NAME, *(path for path, _, _ in expected)])
+    missing = sorted({path for path, _, _ in expected} - set(by_name))
+    extra = sorted(set(by_name) - {path for path, _, _ in expected} - {MANIFEST_NAME})
+    if missing or extra:
+        raise EntryMismatchError(
+            f"missing {missing or 'none'}; not in the manifest {extra or 'none'}"
+        )
+    total = sum(size for _, size, _ in expected)
+    done = 0
+
+    def on_bytes(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    for path, size, sha256 in expected:
+        actual_sha256, actual_size = _hash_member(archive, by_name[path], size, on_bytes)
+        if actual_size != size:
+            raise EntryMismatchError(f"{path} is not {size} bytes")
+        if actual_sha256 != sha256:
+            raise EntryMismatchError(f"{path} does not match its sha256")
+    return VerifiedBundle(archive, manifest)

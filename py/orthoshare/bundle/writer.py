@@ -1,0 +1,235 @@
+"""Writing a bundle: one streamed ZIP, each input read once and hashed on the way.
+
+The manifest must hold every file's sha256, which is known only after the
+file was written, so ``ORTHOSHARE.json`` and ``INDEX.HTM`` are written last
+but listed first in the ZIP's central directory: unzip, Python's zipfile and
+every reader that lists a ZIP show them first. Originals are STORED (photos,
+scans and DICOM do not compress); only the two small text files are deflated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import BinaryIO, Protocol
+
+from .. import __version__
+from ..age.interfaces import Sink
+from ..errors import InputError, NoInputsError
+from .cover import render_cover
+from .manifest import (
+    COVER_NAME,
+    KINDS,
+    MANIFEST_NAME,
+    ORIGINALS_DIR,
+    Cover,
+    Entry,
+    Manifest,
+    Party,
+    Patient,
+    is_view_code,
+)
+from .paths import member_names
+from .sniff import SNIFF_SIZE, sniff
+
+_PIECE = 1 << 20
+#: ``progress(done, total)``: bytes of input written so far, and in all.
+Progress = Callable[[int, int], None]
+
+
+class InputFile(Protocol):
+    """One file to seal: where it sits among the inputs, its size, how to read it."""
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """Its path relative to what the user picked, e.g. ``("scans", "upper.stl")``."""
+        ...
+
+    @property
+    def size(self) -> int: ...
+
+    def open(self) -> BinaryIO:
+        """Open it for reading from the start."""
+        ...
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the sender says about one file: a label, an ADA-1100 view, a kind."""
+
+    label: str | None = None
+    view: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the sender says about the records as a whole."""
+
+    patient: Patient = field(default_factory=Patient)
+    sender: Party = field(default_factory=Party)
+    recipient: Party = field(default_factory=Party)
+    note: str = ""
+    consent: str = ""
+    deidentified: bool = False
+
+
+class _Output:
+    """What zipfile needs of its file; it finds out by itself that it cannot seek."""
+
+    def __init__(self, dst: Sink) -> None:
+        self._dst = dst
+
+    def write(self, data: bytes) -> int:
+        self._dst.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to do: the age stream decides when chunks are written."""
+
+    def close(self) -> None:
+        """Nothing to do: the caller finishes the age stream."""
+
+
+def _utc_timestamp(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _BundleZip:
+    def __init__(self, dst: Sink, now: datetime) -> None:
+        self._zip = zipfile.ZipFile(_Output(dst), "w", allowZip64=True)
+        self._date_time = now.astimezone(UTC).timetuple()[:6]
+
+    def _info(self, name: str, size: int, compress_type: int) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, self._date_time)
+        info.compress_type = compress_type
+        info.file_size = size  # lets zipfile choose ZIP64 before the data is written
+        info.external_attr = 0o644 << 16
+        return info
+
+    def add_file(
+        self, name: str, head: bytes, rest: BinaryIO, size: int, on_bytes: Callable[[int], None]
+    ) -> str:
+        """Store ``head`` then the rest of ``rest``; return the sha256 of all of it."""
+        digest = hashlib.sha256(head)
+        written = len(head)
+        with self._zip.open(self._info(name, size, zipfile.ZIP_STORED), "w") as out:
+            out.write(head)
+            on_bytes(len(head))
+            while piece := rest.read(_PIECE):
+                digest.update(piece)
+                out.write(piece)
+                written += len(piece)
+                on_bytes(len(piece))
+                if written > size:
+                    break
+        if written != size:
+            raise InputError(f"{name} changed size while it was being read")
+        return digest.hexdigest()
+
+    def add_bytes(self, name: str, data: bytes) -> None:
+        self._zip.writestr(self._info(name, len(data), zipfile.ZIP_DEFLATED), data)
+
+    def close(self) -> None:
+        first = {MANIFEST_NAME: 0, COVER_NAME: 1}
+        # zipfile writes the central directory in filelist order.
+        self._zip.filelist.sort(key=lambda info: first.get(info.filename, 2))
+        self._zip.close()
+
+
+def write_bundle(
+    dst: Sink,
+    inputs: Sequence[InputFile],
+    details: Details,
+    annotations: Sequence[Annotation] | None = None,
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Manifest:
+    """Write the bundle of ``inputs`` to ``dst`` and return its manifest.
+
+    Parameters
+    ----------
+    dst : writable binary stream
+        Usually an :class:`orthoshare.age.Encryptor`; it need not be seekable.
+    inputs : sequence of InputFile
+        The files, each read exactly once.
+    details : Details
+        Patient, sender, recipient, note and consent.
+    annotations : sequence of Annotation, optional
+        One per input (label, view, kind override), or ``None``.
+    progress : callable, optional
+        Called as ``progress(done, total)`` in bytes while inputs are written.
+
+    Raises
+    ------
+    NoInputsError
+        If ``inputs`` is empty.
+    InputError
+        If an input changes size while it is read, or an annotation is invalid.
+    """
+    if not inputs:
+        raise NoInputsError()
+    annotations = annotations or [Annotation()] * len(inputs)
+    if len(annotations) != len(inputs):
+        raise ValueError("write_bundle: one annotation per input")
+    for annotation in annotations:
+        if annotation.kind is not None and annotation.kind not in KINDS:
+            raise InputError(f"kind {annotation.kind!r} is not one of {', '.join(KINDS)}")
+        if annotation.view is not None and not is_view_code(annotation.view):
+            raise InputError(f"{annotation.view!r} is not an ADA-1100 view code (e.g. IV01)")
+    now = now or datetime.now(UTC)
+    names = member_names([item.parts for item in inputs], ORIGINALS_DIR)
+    total = sum(item.size for item in inputs)
+    done = 0
+
+    def on_bytes(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    archive = _BundleZip(dst, now)
+    entries = []
+    for item, name, annotation in zip(inputs, names, annotations, strict=True):
+        try:
+            with item.open() as source:
+                head = source.read(SNIFF_SIZE)
+                sniffed = sniff(head, item.size)
+                sha256 = archive.add_file(name, head, source, item.size, on_bytes)
+        except OSError as e:
+            raise InputError(f"{'/'.join(item.parts)}: {e.strerror or e}") from e
+        entries.append(
+            Entry(
+                path=name,
+                size=item.size,
+                sha256=sha256,
+                media_type=sniffed.media_type,
+                kind=annotation.kind or sniffed.kind,
+                original_name="/".join(item.parts),
+                label=annotation.label,
+                view=annotation.view,
+            )
+        )
+    manifest = Manifest(
+        created=_utc_timestamp(now),
+        generator=f"orthoshare {__version__}",
+        sender=details.sender,
+        recipient=details.recipient,
+        note=details.note,
+        consent=details.consent,
+        patient=details.patient,
+        deidentified=details.deidentified,
+        entries=tuple(entries),
+    )
+    cover = render_cover(manifest)
+    archive.add_bytes(COVER_NAME, cover)
+    manifest = replace(
+        manifest, cover=Cover(COVER_NAME, len(cover), hashlib.sha256(cover).hexdigest())
+    )
+    archive.add_bytes(MANIFEST_NAME, manifest.to_json())
+    archive.close()
+    return manifest

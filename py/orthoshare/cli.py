@@ -1,0 +1,317 @@
+"""The ``orthoshare`` command: keygen, seal, open, inspect.
+
+It only parses arguments, asks for passphrases and prints; the work is done
+by :mod:`orthoshare.pipeline`. Expected failures print ``orthoshare: error:``
+and, when there is something to do about it, ``orthoshare: hint:``; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from . import __version__, age, pipeline
+from .bundle.manifest import KINDS, Manifest, Party, Patient
+from .bundle.writer import Annotation, Details
+from .errors import OrthoshareError, OutputExistsError
+from .passphrase import generate_passphrase
+
+_AGE_HINTS: dict[type[age.AgeError], str] = {
+    age.WrongPassphraseError: "check the passphrase (capitals count) and try again",
+    age.NoIdentityMatchError: "use the identity file (-i) of the key the file was sealed for, "
+    "or -p if it was sealed with a passphrase",
+    age.WorkFactorTooHighError: "the file was not made by orthoshare; ask the sender to seal it "
+    "again with a normal passphrase",
+    age.HeaderMACError: "the file was altered after sealing: ask the sender to send it again",
+    age.HeaderError: "the file is damaged, truncated or not an orthoshare file: "
+    "ask the sender to send it again",
+    age.PayloadError: "the file is damaged or truncated: ask the sender to send it again",
+    age.ArmorError: "the text form was changed in transit: ask for the binary .age file instead",
+    age.KeyFormatError: "check the key was copied whole: age1… (public) or "
+    "AGE-SECRET-KEY-1… (identity file)",
+}
+
+
+class _CommandLineError(Exception):
+    """An error found by the command line itself, with an optional hint."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _hint(error: BaseException) -> str:
+    if isinstance(error, (OrthoshareError, _CommandLineError)):
+        return error.hint
+    for kind in type(error).__mro__:
+        if kind in _AGE_HINTS:
+            return _AGE_HINTS[kind]
+    return ""
+
+
+def _read_passphrase_file(path: str) -> str:
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    if not lines or not lines[0]:
+        raise _CommandLineError(f"{path} holds no passphrase on its first line")
+    return lines[0]
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, OSError):
+        raise _CommandLineError(
+            "cannot ask for the passphrase: there is no terminal",
+            "give it with --passphrase-file FILE",
+        ) from None
+
+
+def _new_passphrase(args: argparse.Namespace) -> tuple[str, bool]:
+    """Return the passphrase to seal with, and whether it was generated."""
+    if args.passphrase_file:
+        return _read_passphrase_file(args.passphrase_file), False
+    first = _ask("Passphrase (leave empty to generate a strong one): ")
+    if not first:
+        return generate_passphrase(), True
+    if _ask("Confirm passphrase: ") != first:
+        raise _CommandLineError("the two passphrases differ")
+    return first, False
+
+
+def _recipients(args: argparse.Namespace) -> tuple[list[age.Recipient], str | None]:
+    if args.passphrase and (args.recipient or args.recipients_file):
+        raise _CommandLineError("use either -p or recipients (-r/-R), not both")
+    if args.passphrase or args.passphrase_file:
+        passphrase, generated = _new_passphrase(args)
+        return [age.ScryptRecipient(passphrase)], passphrase if generated else None
+    recipients: list[age.Recipient] = [age.X25519Recipient.parse(r) for r in args.recipient]
+    for path in args.recipients_file:
+        recipients += age.parse_recipients_file(Path(path).read_text(encoding="utf-8"))
+    if not recipients:
+        raise _CommandLineError(
+            "say who can open the file", "add -p (passphrase) or -r age1… (key)"
+        )
+    return recipients, None
+
+
+def _annotations(
+    args: argparse.Namespace, inputs: Sequence[pipeline.PathInput]
+) -> list[Annotation]:
+    by_path = {item.path.resolve(): i for i, item in enumerate(inputs)}
+    fields: list[dict[str, str]] = [{} for _ in inputs]
+    for option, values in (("label", args.label), ("view", args.view), ("kind", args.kind)):
+        for value in values:
+            name, equals, text = value.partition("=")
+            index = by_path.get(Path(name).resolve())
+            if not equals or index is None:
+                raise _CommandLineError(
+                    f"--{option} {value!r} does not name an input file",
+                    f"write --{option} FILE=VALUE with FILE one of the files being sealed",
+                )
+            fields[index][option] = text
+    return [Annotation(**f) for f in fields]
+
+
+def _progress(step: str, done: int, total: int) -> None:
+    percent = 100 * done // total if total else 100
+    sys.stderr.write(f"\r{step} {percent:3d}% ({done / 1e6:.1f} of {total / 1e6:.1f} MB)")
+    if done >= total:
+        sys.stderr.write("\n")
+
+
+def _progress_if_terminal() -> pipeline.Progress | None:
+    return _progress if sys.stderr.isatty() else None
+
+
+def _keygen(args: argparse.Namespace) -> None:
+    identity = age.X25519Identity.generate()
+    text = age.format_identity_file(identity)
+    if args.output:
+        try:
+            # Created 0600 and never over an existing key file.
+            fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise OutputExistsError(f"{args.output} exists") from None
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    print(f"Public key: {identity.recipient}", file=sys.stderr)
+
+
+def _seal(args: argparse.Namespace) -> None:
+    recipients, generated = _recipients(args)
+    inputs = pipeline.collect_inputs(args.paths)
+    details = Details(
+        patient=Patient(
+            args.patient_name, args.patient_id, args.patient_birth_date, args.patient_sex
+        ),
+        sender=Party(args.sender_name, args.sender_organization, args.sender_contact),
+        recipient=Party(args.recipient_name),
+        note=args.note,
+        consent=args.consent,
+        deidentified=args.deidentified,
+    )
+    result = pipeline.seal(
+        inputs,
+        recipients,
+        args.output,
+        details,
+        _annotations(args, inputs),
+        armor=args.armor,
+        progress=_progress_if_terminal(),
+    )
+    print(result.path)
+    count = len(result.manifest.entries)
+    print(f"orthoshare: sealed {count} file{'s' * (count != 1)}", file=sys.stderr)
+    if generated:
+        print(f"orthoshare: generated passphrase: {generated}", file=sys.stderr)
+        print("orthoshare: send it by another channel than the file", file=sys.stderr)
+
+
+def _identities(args: argparse.Namespace) -> list[age.Identity]:
+    if args.passphrase or args.passphrase_file:
+        if args.identity:
+            raise _CommandLineError("use either -p or -i, not both")
+        if args.passphrase_file:
+            return [age.ScryptIdentity(_read_passphrase_file(args.passphrase_file))]
+        return [age.ScryptIdentity(_ask("Passphrase: "))]
+    identities: list[age.Identity] = []
+    for path in args.identity:
+        identities += age.parse_identity_file(Path(path).read_text(encoding="utf-8"))
+    if not identities:
+        raise _CommandLineError(
+            "say how to open the file", "add -i IDENTITY_FILE or -p (passphrase)"
+        )
+    return identities
+
+
+def _print_manifest(manifest: Manifest) -> None:
+    patient, sender = manifest.patient, manifest.sender
+    facts = [
+        ("patient", " · ".join(v for v in (patient.name, patient.id, patient.birth_date) if v)),
+        ("from", " · ".join(v for v in (sender.name, sender.organization, sender.contact) if v)),
+        ("to", manifest.recipient.name),
+        ("sealed", manifest.created),
+        ("note", manifest.note),
+        ("consent", manifest.consent),
+    ]
+    for name, value in facts:
+        if value:
+            print(f"{name + ':':<9}{value}")
+    print(f"files:   {len(manifest.entries)}, all verified")
+    for entry in manifest.entries:
+        extra = " · ".join(v for v in (entry.label, entry.view) if v)
+        print(f"  {entry.path}  {entry.size} bytes  {entry.kind}  {extra}".rstrip())
+
+
+def _open(args: argparse.Namespace) -> None:
+    if not args.list and not args.output:
+        raise _CommandLineError(
+            "say where to put the files", "add -o NEW_FOLDER, or --list to only check"
+        )
+    identities = _identities(args)
+    if args.list:
+        manifest = pipeline.list_(args.file, identities, progress=_progress_if_terminal())
+    else:
+        manifest = pipeline.open_(
+            args.file, identities, args.output, progress=_progress_if_terminal()
+        )
+    _print_manifest(manifest)
+    if not args.list:
+        print(f"orthoshare: files written to {args.output}", file=sys.stderr)
+
+
+def _inspect(args: argparse.Namespace) -> None:
+    inspection = pipeline.inspect(args.file)
+    form = "text (armored)" if inspection.armored else "binary"
+    print(f"file:       {args.file} ({inspection.size} bytes, {form} age file)")
+    for recipient in inspection.recipients:
+        print(f"opens with: {recipient}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="orthoshare",
+        description="Seal a patient's records into one encrypted file, and open it again.",
+    )
+    parser.add_argument("--version", action="version", version=f"orthoshare {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    keygen = commands.add_parser("keygen", help="make a key pair (identity file + public key)")
+    keygen.add_argument("-o", "--output", help="write the identity file here (default: stdout)")
+    keygen.set_defaults(run=_keygen)
+
+    seal = commands.add_parser("seal", help="seal files and folders into one encrypted file")
+    seal.add_argument("paths", nargs="+", metavar="PATH", help="files and folders to seal")
+    seal.add_argument("-o", "--output", required=True, help="a folder, or the new file's name")
+    who = seal.add_argument_group("who can open it")
+    who.add_argument("-p", "--passphrase", action="store_true", help="protect with a passphrase")
+    who.add_argument("--passphrase-file", help="read the passphrase from the file's first line")
+    who.add_argument("-r", "--recipient", action="append", default=[], help="an age1… key")
+    who.add_argument(
+        "-R", "--recipients-file", action="append", default=[], help="a file of age1… keys"
+    )
+    about = seal.add_argument_group("details recorded in the file")
+    for option in (
+        "patient-name",
+        "patient-id",
+        "patient-birth-date",
+        "sender-name",
+        "sender-organization",
+        "sender-contact",
+        "recipient-name",
+        "note",
+        "consent",
+    ):
+        about.add_argument(f"--{option}", default="")
+    about.add_argument("--patient-sex", default="", choices=["", "F", "M", "O"])
+    about.add_argument("--deidentified", action="store_true", help="the records are de-identified")
+    about.add_argument("--label", action="append", default=[], metavar="FILE=TEXT")
+    about.add_argument("--view", action="append", default=[], metavar="FILE=CODE",
+                       help="ADA-1100 view code, e.g. IV01")  # fmt: skip
+    about.add_argument("--kind", action="append", default=[], metavar="FILE=KIND",
+                       help=f"one of {', '.join(KINDS)}")  # fmt: skip
+    seal.add_argument("-a", "--armor", action="store_true", help="write a text (armored) file")
+    seal.set_defaults(run=_seal)
+
+    opener = commands.add_parser("open", help="decrypt, verify and extract a sealed file")
+    opener.add_argument("file", help="the .zip.age file")
+    opener.add_argument("-o", "--output", help="a new folder for the files")
+    opener.add_argument("--list", action="store_true", help="verify and list; write nothing")
+    opener.add_argument("-i", "--identity", action="append", default=[], help="identity file")
+    opener.add_argument("-p", "--passphrase", action="store_true", help="ask for the passphrase")
+    opener.add_argument("--passphrase-file", help="read the passphrase from the file's first line")
+    opener.set_defaults(run=_open)
+
+    inspector = commands.add_parser("inspect", help="say how a file is protected, no key needed")
+    inspector.add_argument("file")
+    inspector.set_defaults(run=_inspect)
+    return parser
+
+
+def _fail(message: str, hint: str) -> NoReturn:
+    print(f"orthoshare: error: {message}", file=sys.stderr)
+    if hint:
+        print(f"orthoshare: hint: {hint}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 on success)."""
+    args = _parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (age.AgeError, OrthoshareError, _CommandLineError) as error:
+        _fail(str(error), _hint(error))
+    except OSError as error:
+        _fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "), "")
+    except KeyboardInterrupt:
+        print("\northoshare: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,68 @@
+"""Typed errors of the bundle and the pipeline; the age layer has its own in ``age.errors``.
+
+``str(error)`` starts with a plain sentence; :attr:`OrthoshareError.hint` says
+what to do about it. The CLI and the page show both, and nothing else.
+"""
+
+from __future__ import annotations
+
+
+class OrthoshareError(Exception):
+    """Base class of every error orthoshare raises outside the age layer."""
+
+    summary = "the records could not be sealed or opened"
+    hint = ""
+
+    def __init__(self, detail: str = "") -> None:
+        self.detail = detail
+        super().__init__(f"{self.summary}: {detail}" if detail else self.summary)
+
+
+class NoInputsError(OrthoshareError):
+    """Nothing to seal: no files were given, or the folders given hold none."""
+
+    summary = "there is nothing to seal"
+    hint = "give at least one file, or a folder that contains files"
+
+
+class InputError(OrthoshareError):
+    """An input file cannot be read, or changed while it was being read."""
+
+    summary = "an input file cannot be used"
+    hint = "check the file exists and is readable, and is not being written to"
+
+
+class OutputExistsError(OrthoshareError):
+    """The output folder exists and is not empty; nothing is ever overwritten."""
+
+    summary = "the output folder already exists and is not empty"
+    hint = "choose a new folder name, or empty the folder first"
+
+
+class BundleError(OrthoshareError):
+    """The decrypted content is not a valid orthoshare bundle.
+
+    The encryption was intact, so the file was made this way: by another tool,
+    or by someone who altered the bundle before encrypting it again.
+    """
+
+    summary = "the records inside the file are not a valid orthoshare bundle"
+    hint = "ask the sender to seal the records again with orthoshare"
+
+
+class ManifestError(BundleError):
+    """``ORTHOSHARE.json`` is missing, too large, not JSON, or not schema ``orthoshare/1``."""
+
+    summary = "the bundle's manifest is invalid"
+
+
+class UnsafePathError(BundleError):
+    """A name in the bundle could write outside the output folder or clash on some systems."""
+
+    summary = "the bundle contains an unsafe file name"
+
+
+class EntryMismatchError(BundleError):
+    """A file in the bundle differs from the manifest (size or sha256), or is missing or extra."""
+
+    summary = "the bundle's files do not match its manifest"

@@ -1,0 +1,249 @@
+"""The whole flow, streaming: files → bundle → age file, and back, verified.
+
+``seal`` reads each input once into a ZIP written straight into the age
+encryptor; the file appears under its final name only when complete.
+``open_`` decrypts into an anonymous temporary file (gone whatever happens),
+verifies the bundle in full, and only then extracts it, atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from . import age
+from .bundle.manifest import Manifest
+from .bundle.reader import verify_bundle
+from .bundle.writer import Annotation, Details, InputFile, write_bundle
+from .errors import InputError, NoInputsError, OutputExistsError
+from .outfile import atomic_output
+
+#: ``progress(step, done, total)``: step is "sealing", "decrypting" or "verifying".
+Progress = Callable[[str, int, int], None]
+_NAME_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True)
+class PathInput:
+    """A file on disk, named by its path relative to the file or folder the user gave."""
+
+    path: Path
+    parts: tuple[str, ...]
+    size: int
+
+    def open(self) -> BinaryIO:
+        return open(self.path, "rb")
+
+
+def collect_inputs(paths: Sequence[str | os.PathLike[str]]) -> list[PathInput]:
+    """Return every file in ``paths``: files as given, folders walked keeping their structure.
+
+    A folder ``scans`` holding ``upper/1.stl`` gives the parts ``("scans", "upper", "1.stl")``.
+    The same file given twice is taken once.
+
+    Raises
+    ------
+    InputError
+        If a path does not exist or is neither a file nor a folder.
+    NoInputsError
+        If there is no file at all.
+    """
+    found: list[PathInput] = []
+    seen: set[Path] = set()
+
+    def add(path: Path, parts: tuple[str, ...]) -> None:
+        resolved = path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            found.append(PathInput(path, parts, path.stat().st_size))
+
+    for given in map(Path, paths):
+        if given.is_file():
+            add(given, (given.resolve().name,))
+        elif given.is_dir():
+            root = given.resolve()
+            for folder, subfolders, files in os.walk(root):
+                subfolders.sort()
+                for name in sorted(files):
+                    path = Path(folder, name)
+                    if path.is_file():
+                        add(path, (root.name, *path.relative_to(root).parts))
+        else:
+            raise InputError(f"{given} is not a file or a folder")
+    if not found:
+        raise NoInputsError("the folders given hold no files")
+    return found
+
+
+def sealed_file_name(now: datetime | None = None) -> str:
+    """Return a name for a sealed file that says nothing about the patient."""
+    day = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d")
+    suffix = "".join(secrets.choice(_NAME_ALPHABET) for _ in range(6))
+    return f"orthoshare-{day}-{suffix}.zip.age"
+
+
+@dataclass(frozen=True)
+class SealResult:
+    """Where the sealed file was written, and the manifest it holds."""
+
+    path: Path
+    manifest: Manifest
+
+
+def seal(
+    inputs: Sequence[InputFile],
+    recipients: Sequence[age.Recipient],
+    out: str | os.PathLike[str],
+    details: Details | None = None,
+    annotations: Sequence[Annotation] | None = None,
+    *,
+    armor: bool = False,
+    progress: Progress | None = None,
+) -> SealResult:
+    """Seal ``inputs`` for ``recipients`` into one age file.
+
+    Parameters
+    ----------
+    out : path
+        A folder (the file gets a :func:`sealed_file_name`) or a new file's path.
+    details, annotations, armor, progress
+        See :func:`orthoshare.bundle.writer.write_bundle`; ``armor`` writes text.
+
+    Raises
+    ------
+    NoInputsError, InputError, OutputExistsError, orthoshare.age.KeyFormatError
+    """
+    now = datetime.now(UTC)
+    target = Path(out)
+    if target.is_dir():
+        target = target / sealed_file_name(now)
+    if target.exists():
+        raise OutputExistsError(f"{target} exists")
+
+    def on_bytes(done: int, total: int) -> None:
+        if progress is not None:
+            progress("sealing", done, total)
+
+    with atomic_output(target) as sink, age.Encryptor(sink, recipients, armor=armor) as sealed:
+        manifest = write_bundle(
+            sealed, inputs, details or Details(), annotations, progress=on_bytes, now=now
+        )
+    return SealResult(target, manifest)
+
+
+class _CountingReader:
+    def __init__(self, src: BinaryIO, total: int, progress: Progress | None) -> None:
+        self._src, self._total, self._progress = src, total, progress
+        self._done = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._src.read(size)
+        self._done += len(data)
+        if self._progress is not None:
+            self._progress("decrypting", self._done, self._total)
+        return data
+
+
+def _decrypted(
+    sealed: Path,
+    identities: Sequence[age.Identity],
+    spool_dir: Path | None,
+    progress: Progress | None,
+) -> BinaryIO:
+    """Decrypt ``sealed`` into an anonymous temporary file; nothing is left if this fails."""
+    spool = tempfile.TemporaryFile(dir=spool_dir)  # noqa: SIM115 (returned open on success)
+    try:
+        with open(sealed, "rb") as src:
+            size = os.fstat(src.fileno()).st_size
+            age.decrypt(_CountingReader(src, size, progress), spool, identities)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def _verify_progress(progress: Progress | None) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda done, total: progress("verifying", done, total)
+
+
+def list_(
+    sealed: str | os.PathLike[str],
+    identities: Sequence[age.Identity],
+    *,
+    progress: Progress | None = None,
+) -> Manifest:
+    """Decrypt and verify ``sealed`` completely, extract nothing, and return its manifest."""
+    with (
+        _decrypted(Path(sealed), identities, None, progress) as spool,
+        verify_bundle(spool, _verify_progress(progress)) as bundle,
+    ):
+        return bundle.manifest
+
+
+def open_(
+    sealed: str | os.PathLike[str],
+    identities: Sequence[age.Identity],
+    out_dir: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+) -> Manifest:
+    """Decrypt, verify, then extract ``sealed`` into the new folder ``out_dir``.
+
+    Nothing is written to ``out_dir`` unless the whole file authenticated and
+    every file matched the manifest; then it appears complete, at once.
+
+    Raises
+    ------
+    OutputExistsError
+        Before any work, if ``out_dir`` exists and is not empty.
+    orthoshare.age.AgeError, orthoshare.errors.BundleError
+        If the file cannot be decrypted, or what it holds fails verification.
+    """
+    target = Path(out_dir)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise OutputExistsError(str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        _decrypted(Path(sealed), identities, target.parent, progress) as spool,
+        verify_bundle(spool, _verify_progress(progress)) as bundle,
+    ):
+        bundle.extract(target)
+        return bundle.manifest
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What can be learnt of a sealed file without decrypting it."""
+
+    size: int
+    armored: bool
+    recipients: tuple[str, ...]
+
+
+def inspect(sealed: str | os.PathLike[str]) -> Inspection:
+    """Describe how ``sealed`` is protected, without any key or passphrase."""
+    with open(sealed, "rb") as src:
+        armored = src.read(64).lstrip().startswith(b"-")
+        src.seek(0)
+        header = age.read_header(src)
+        size = os.fstat(src.fileno()).st_size
+    recipients = []
+    for stanza in header.stanzas:
+        if stanza.type == "scrypt" and len(stanza.args) == 2:
+            recipients.append(f"passphrase (scrypt, work factor {stanza.args[1]})")
+        elif stanza.type == "X25519":
+            recipients.append("public key (X25519)")
+        elif stanza.type == "mlkem768x25519":
+            recipients.append("post-quantum public key (ML-KEM-768 + X25519)")
+        else:
+            recipients.append(f"unknown recipient type {stanza.type!r}")
+    return Inspection(size, armored, tuple(recipients))
