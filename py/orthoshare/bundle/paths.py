@@ -76,20 +76,30 @@ def _with_suffix(name: str, number: int) -> str:
 def member_names(relative_paths: Sequence[Sequence[str]], prefix: str) -> list[str]:
     """Return a safe, distinct bundle name under ``prefix`` for each path (a list of parts).
 
-    Characters invalid on some system become ``_``; names that would clash get
-    `` (2)``, `` (3)``… before the extension, so no input is ever dropped.
+    Characters invalid on some system become ``_``. A file whose name would
+    clash with an earlier file or folder gets `` (2)``, `` (3)``… before its
+    extension; a folder that would clash with an earlier file is numbered the
+    same way, consistently for every file in it. No input is ever dropped.
     """
     files: set[str] = set()
     folders: set[str] = set()
-
-    def clashes(key: str) -> bool:
-        return key in files or key in folders or any(a in files for a in _ancestors(key))
-
+    renamed: dict[str, str] = {}
     names = []
     for parts in relative_paths:
-        name = prefix + "/".join(_safe_part(p) for p in parts)
+        safe = [_safe_part(p) for p in parts]
+        folder = prefix.rstrip("/")
+        for part in safe[:-1]:
+            key = folded(f"{folder}/{part}")
+            if key not in renamed:
+                candidate, number = f"{folder}/{part}", 1
+                while folded(candidate) in files:
+                    number += 1
+                    candidate = f"{folder}/{part} ({number})"
+                renamed[key] = candidate
+            folder = renamed[key]
+        name = f"{folder}/{safe[-1]}"
         candidate, number = name, 1
-        while clashes(folded(candidate)):
+        while folded(candidate) in files or folded(candidate) in folders:
             number += 1
             candidate = _with_suffix(name, number)
         files.add(folded(candidate))
