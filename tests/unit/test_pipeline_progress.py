@@ -1,0 +1,39 @@
+"""Long work reports progress, step by step, up to the total."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from orthoshare import age, pipeline
+
+
+def test_seal_and_open_report_progress_up_to_each_total(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    sizes = [3 << 20, 0, 1000]
+    for index, size in enumerate(sizes):
+        (tmp_path / "in" / f"{index}.bin").write_bytes(os.urandom(size))
+    identity = age.X25519Identity.generate()
+    events: list[tuple[str, int, int]] = []
+
+    def record(step: str, done: int, total: int) -> None:
+        events.append((step, done, total))
+
+    result = pipeline.seal(
+        pipeline.collect_inputs([tmp_path / "in"]),
+        [identity.recipient],
+        tmp_path / "sealed.age",
+        progress=record,
+    )
+    pipeline.open_(result.path, [identity], tmp_path / "out", progress=record)
+
+    steps = {step: [e for e in events if e[0] == step] for step in ("sealing", "decrypting")}
+    steps["verifying"] = [e for e in events if e[0] == "verifying"]
+    assert [e[0] for e in events] == sorted((e[0] for e in events), key=list(steps).index)
+    for step, reported in steps.items():
+        assert len(reported) > 2, step
+        dones = [done for _, done, _ in reported]
+        assert dones == sorted(dones), step
+        assert dones[-1] == reported[-1][2], step
+    assert steps["sealing"][-1][2] == sum(sizes)
+    assert steps["decrypting"][-1][2] == result.path.stat().st_size
