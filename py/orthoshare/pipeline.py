@@ -77,7 +77,7 @@ def collect_inputs(paths: Sequence[str | os.PathLike[str]]) -> list[PathInput]:
         else:
             raise InputError(f"{given} is not a file or a folder")
     if not found:
-        raise NoInputsError("the folders given hold no files")
+        raise NoInputsError("the folders given hold no files" if paths else "no files were given")
     return found
 
 
@@ -211,9 +211,10 @@ def open_(
     target = Path(out_dir)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise OutputExistsError(str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # Spool beside the output when possible (same disk); create nothing before it is needed.
+    spool_dir = target.parent if target.parent.is_dir() else None
     with (
-        _decrypted(Path(sealed), identities, target.parent, progress) as spool,
+        _decrypted(Path(sealed), identities, spool_dir, progress) as spool,
         verify_bundle(spool, _verify_progress(progress)) as bundle,
     ):
         bundle.extract(target)

@@ -14,7 +14,11 @@ from collections.abc import Iterable, Sequence
 
 from ..errors import UnsafePathError
 
-_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"|?*\\/]')
+# Most file systems allow 255 bytes per name; leave room for " (99999)".
+_MAX_PART_BYTES = 240
+_MAX_READ_PART_BYTES = 255
 _DRIVE = re.compile(r"[A-Za-z]:")
 # Names Windows reserves in every folder, with or without an extension.
 _RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
@@ -34,11 +38,13 @@ def check_member_name(name: str) -> None:
     """Raise :class:`UnsafePathError` unless ``name`` is a safe relative POSIX file path."""
     if not name or name.startswith("/") or _DRIVE.match(name):
         raise UnsafePathError(f"{name!r} is not a relative path")
-    if "\\" in name or any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+    if "\\" in name or _CONTROL.search(name):
         raise UnsafePathError(f"{name!r} holds a backslash or a control character")
     for part in name.split("/"):
         if part in ("", ".", ".."):
             raise UnsafePathError(f"{name!r} has an empty, '.' or '..' component")
+        if len(part.encode("utf-8", "surrogatepass")) > _MAX_READ_PART_BYTES:
+            raise UnsafePathError(f"{name!r} has a component longer than 255 bytes")
         if _RESERVED.fullmatch(part) or part != part.rstrip(" ."):
             raise UnsafePathError(f"{name!r} is not a valid name on Windows")
 
@@ -57,8 +63,25 @@ def check_unique(names: Iterable[str]) -> None:
             raise UnsafePathError(f"{name!r} is both a file and a folder")
 
 
+def readable(part: str) -> str:
+    """Return ``part`` as text: bytes of a name that are not UTF-8 become U+FFFD."""
+    return part.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _shortened(part: str) -> str:
+    if len(part.encode("utf-8")) <= _MAX_PART_BYTES:
+        return part
+    stem, dot, extension = part.rpartition(".")
+    if not stem or len(extension) > 16:
+        stem, dot, extension = part, "", ""
+    budget = _MAX_PART_BYTES - len(f"{dot}{extension}".encode())
+    short = stem.encode("utf-8")[:budget].decode("utf-8", "ignore")
+    return f"{short}{dot}{extension}"
+
+
 def _safe_part(part: str) -> str:
-    part = _FORBIDDEN.sub("_", unicodedata.normalize("NFC", part)).rstrip(" .")
+    part = _FORBIDDEN.sub("_", unicodedata.normalize("NFC", readable(part)))
+    part = _shortened(part).rstrip(" .")
     if not part or part in (".", ".."):
         return "_"
     return "_" + part if _RESERVED.fullmatch(part) else part

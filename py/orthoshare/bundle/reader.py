@@ -127,17 +127,31 @@ def verify_bundle(file: BinaryIO, progress: Progress | None = None) -> VerifiedB
         raise
 
 
+def _check_sizes(info: zipfile.ZipInfo, size: int) -> None:
+    # Every member is stored, so all three sizes must agree: a ZIP whose
+    # directory lies is refused even where zipfile would still read it.
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise EntryMismatchError(f"{info.filename} is compressed; bundles store every file")
+    if not info.file_size == info.compress_size == size:
+        raise EntryMismatchError(f"the ZIP's sizes for {info.filename} do not match the manifest")
+
+
 def _verify(
     archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], progress: Progress | None
 ) -> VerifiedBundle:
     names = [info.filename for info in infos]
-    for name in names:
-        check_member_name(name)
+    for info in infos:
+        # zipfile cuts a name at NUL; the name as stored is what an unzip tool sees.
+        check_member_name(info.orig_filename)
     check_unique(names)
     by_name = {info.filename: info for info in infos}
     if MANIFEST_NAME not in by_name:
         raise ManifestError(f"{MANIFEST_NAME} is missing")
-    manifest = Manifest.from_json(_read_member(archive, by_name[MANIFEST_NAME], MAX_MANIFEST_SIZE))
+    manifest_info = by_name[MANIFEST_NAME]
+    if manifest_info.file_size > MAX_MANIFEST_SIZE:
+        raise ManifestError(f"it is larger than {MAX_MANIFEST_SIZE} bytes")
+    _check_sizes(manifest_info, manifest_info.file_size)
+    manifest = Manifest.from_json(_read_member(archive, manifest_info, MAX_MANIFEST_SIZE))
     if manifest.cover is None or manifest.cover.path != COVER_NAME:
         raise ManifestError(f"the cover sheet must be {COVER_NAME}")
     expected = [(e.path, e.size, e.sha256) for e in manifest.entries]
@@ -160,6 +174,8 @@ def _verify(
         if progress is not None:
             progress(done, total)
 
+    for path, size, _ in expected:
+        _check_sizes(by_name[path], size)
     for path, size, sha256 in expected:
         actual_sha256, actual_size = _hash_member(archive, by_name[path], size, on_bytes)
         if actual_size != size:

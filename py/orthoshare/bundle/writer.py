@@ -3,8 +3,9 @@
 The manifest must hold every file's sha256, which is known only after the
 file was written, so ``ORTHOSHARE.json`` and ``INDEX.HTM`` are written last
 but listed first in the ZIP's central directory: unzip, Python's zipfile and
-every reader that lists a ZIP show them first. Originals are STORED (photos,
-scans and DICOM do not compress); only the two small text files are deflated.
+every reader that lists a ZIP show them first. Everything is STORED: photos,
+scans and DICOM do not compress, and a reader that accepts only stored
+members can check every size in the ZIP against the manifest exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import BinaryIO, Protocol
 
 from .. import __version__
 from ..age.interfaces import Sink
-from ..errors import InputError, NoInputsError
+from ..errors import InputError, ManifestError, NoInputsError
 from .cover import render_cover
 from .manifest import (
     COVER_NAME,
@@ -32,7 +33,7 @@ from .manifest import (
     Patient,
     is_view_code,
 )
-from .paths import member_names
+from .paths import member_names, readable
 from .sniff import SNIFF_SIZE, sniff
 
 _PIECE = 1 << 20
@@ -131,13 +132,32 @@ class _BundleZip:
         return digest.hexdigest()
 
     def add_bytes(self, name: str, data: bytes) -> None:
-        self._zip.writestr(self._info(name, len(data), zipfile.ZIP_DEFLATED), data)
+        self._zip.writestr(self._info(name, len(data), zipfile.ZIP_STORED), data)
 
     def close(self) -> None:
         first = {MANIFEST_NAME: 0, COVER_NAME: 1}
         # zipfile writes the central directory in filelist order.
         self._zip.filelist.sort(key=lambda info: first.get(info.filename, 2))
         self._zip.close()
+
+
+def _check_details(details: Details, now: datetime) -> None:
+    """Refuse, before any work, details the receiver's manifest check would refuse."""
+    blank = Manifest(
+        created=_utc_timestamp(now),
+        generator="",
+        sender=details.sender,
+        recipient=details.recipient,
+        note=details.note,
+        consent=details.consent,
+        patient=details.patient,
+        deidentified=details.deidentified,
+        entries=(),
+    )
+    try:
+        Manifest.from_json(blank.to_json())
+    except ManifestError as e:
+        raise InputError(f"the details cannot be recorded: {e.detail}") from None
 
 
 def write_bundle(
@@ -182,6 +202,7 @@ def write_bundle(
         if annotation.view is not None and not is_view_code(annotation.view):
             raise InputError(f"{annotation.view!r} is not an ADA-1100 view code (e.g. IV01)")
     now = now or datetime.now(UTC)
+    _check_details(details, now)
     names = member_names([item.parts for item in inputs], ORIGINALS_DIR)
     total = sum(item.size for item in inputs)
     done = 0
@@ -201,7 +222,7 @@ def write_bundle(
                 sniffed = sniff(head, item.size)
                 sha256 = archive.add_file(name, head, source, item.size, on_bytes)
         except OSError as e:
-            raise InputError(f"{'/'.join(item.parts)}: {e.strerror or e}") from e
+            raise InputError(f"{'/'.join(map(readable, item.parts))}: {e.strerror or e}") from e
         entries.append(
             Entry(
                 path=name,
@@ -209,7 +230,7 @@ def write_bundle(
                 sha256=sha256,
                 media_type=sniffed.media_type,
                 kind=annotation.kind or sniffed.kind,
-                original_name="/".join(item.parts),
+                original_name="/".join(readable(p) for p in item.parts),
                 label=annotation.label,
                 view=annotation.view,
             )
