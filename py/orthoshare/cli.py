@@ -18,23 +18,8 @@ from typing import NoReturn
 from . import __version__, age, pipeline
 from .bundle.manifest import KINDS, Manifest, Party, Patient
 from .bundle.writer import Annotation, Details
-from .errors import OrthoshareError, OutputExistsError
+from .errors import OrthoshareError, OutputExistsError, hint_for
 from .passphrase import generate_passphrase
-
-_AGE_HINTS: dict[type[age.AgeError], str] = {
-    age.WrongPassphraseError: "check the passphrase (capitals count) and try again",
-    age.NoIdentityMatchError: "use the identity file (-i) of the key the file was sealed for, "
-    "or -p if it was sealed with a passphrase",
-    age.WorkFactorTooHighError: "the file was not made by orthoshare; ask the sender to seal it "
-    "again with a normal passphrase",
-    age.HeaderMACError: "the file was altered after sealing: ask the sender to send it again",
-    age.HeaderError: "the file is damaged, truncated or not an orthoshare file: "
-    "ask the sender to send it again",
-    age.PayloadError: "the file is damaged or truncated: ask the sender to send it again",
-    age.ArmorError: "the text form was changed in transit: ask for the binary .age file instead",
-    age.KeyFormatError: "check the key was copied whole: age1… (public) or "
-    "AGE-SECRET-KEY-1… (identity file)",
-}
 
 
 class _CommandLineError(Exception):
@@ -43,15 +28,6 @@ class _CommandLineError(Exception):
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.hint = hint
-
-
-def _hint(error: BaseException) -> str:
-    if isinstance(error, (OrthoshareError, _CommandLineError)):
-        return error.hint
-    for kind in type(error).__mro__:
-        if kind in _AGE_HINTS:
-            return _AGE_HINTS[kind]
-    return ""
 
 
 def _read_passphrase_file(path: str) -> str:
@@ -308,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.run(args)
     except (age.AgeError, OrthoshareError, _CommandLineError) as error:
-        _fail(str(error), _hint(error))
+        _fail(str(error), error.hint if isinstance(error, _CommandLineError) else hint_for(error))
     except OSError as error:
         _fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "), "")
     except KeyboardInterrupt:

@@ -6,6 +6,8 @@ what to do about it. The CLI and the page show both, and nothing else.
 
 from __future__ import annotations
 
+from . import age
+
 
 class OrthoshareError(Exception):
     """Base class of every error orthoshare raises outside the age layer."""
@@ -66,3 +68,30 @@ class EntryMismatchError(BundleError):
     """A file in the bundle differs from the manifest (size or sha256), or is missing or extra."""
 
     summary = "the bundle's files do not match its manifest"
+
+
+# The age layer knows nothing of orthoshare; what to do about its errors is said here.
+_AGE_HINTS: dict[type[age.AgeError], str] = {
+    age.WrongPassphraseError: "check the passphrase (capitals count) and try again",
+    age.NoIdentityMatchError: "use the identity file of the key the file was sealed for, "
+    "or the passphrase if it was sealed with one",
+    age.WorkFactorTooHighError: "the file was not made by orthoshare; ask the sender to seal it "
+    "again with a normal passphrase",
+    age.HeaderMACError: "the file was altered after sealing: ask the sender to send it again",
+    age.HeaderError: "the file is damaged, truncated or not an orthoshare file: "
+    "ask the sender to send it again",
+    age.PayloadError: "the file is damaged or truncated: ask the sender to send it again",
+    age.ArmorError: "the text form was changed in transit: ask for the binary .age file instead",
+    age.KeyFormatError: "check the key was copied whole: age1… (public) or "
+    "AGE-SECRET-KEY-1… (identity file)",
+}
+
+
+def hint_for(error: BaseException) -> str:
+    """Return what a person can do about ``error`` (empty when there is nothing to say)."""
+    if isinstance(error, OrthoshareError):
+        return error.hint
+    for kind in type(error).__mro__:
+        if kind in _AGE_HINTS:
+            return _AGE_HINTS[kind]
+    return ""

@@ -139,7 +139,7 @@ def test_inspect_tells_how_a_file_is_protected_without_a_key(
 @pytest.mark.parametrize(
     ("argv_tail", "error", "hint"),
     [
-        (["-i", "OTHER_KEY", "-o", "OUT"], "none of the given keys can open this file", "-i"),
+        (["-i", "OTHER_KEY", "-o", "OUT"], "none of the given keys can open", "identity file"),
         (
             ["--passphrase-file", "PASS", "-o", "OUT"],
             "protected by a key, not by a passphrase",

@@ -1,4 +1,4 @@
-"""Long work reports progress, step by step, up to the total."""
+"""Long work reports progress up to its total; generated passphrases are strong."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from orthoshare import age, pipeline
+from orthoshare.passphrase import generate_passphrase, strength
 
 
 def test_seal_and_open_report_progress_up_to_each_total(tmp_path: Path) -> None:
@@ -37,3 +38,12 @@ def test_seal_and_open_report_progress_up_to_each_total(tmp_path: Path) -> None:
         assert dones[-1] == reported[-1][2], step
     assert steps["sealing"][-1][2] == sum(sizes)
     assert steps["decrypting"][-1][2] == result.path.stat().st_size
+
+
+def test_generated_passphrases_are_strong_and_common_ones_weak() -> None:
+    generated = {generate_passphrase() for _ in range(50)}
+    assert len(generated) == 50
+    assert all(strength(p)[1] == "strong" for p in generated)
+    assert strength("password")[1] == "weak"
+    assert strength("2011-04-02")[1] == "weak"
+    assert strength("")[0] == 0
