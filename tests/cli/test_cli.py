@@ -140,11 +140,7 @@ def test_inspect_tells_how_a_file_is_protected_without_a_key(
     ("argv_tail", "error", "hint"),
     [
         (["-i", "OTHER_KEY", "-o", "OUT"], "none of the given keys can open", "identity file"),
-        (
-            ["--passphrase-file", "PASS", "-o", "OUT"],
-            "protected by a key, not by a passphrase",
-            "-i",
-        ),
+        (["--passphrase-file", "PASS", "-o", "OUT"], "protected by a key", "identity file"),
         (["-i", "KEY", "-o", "EXISTING"], "already exists and is not empty", "new folder"),
         (["-i", "KEY"], "say where to put the files", "--list"),
     ],
