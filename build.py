@@ -1,0 +1,574 @@
+"""Build ``dist/``, the static site of the page, from pinned inputs.
+
+Run ``.venv/bin/python build.py``. The result, for any web server (an intranet
+one is enough, it needs no secure context)::
+
+    dist/index.html                      the page shell, copied
+    dist/web/crypto.js                   web/crypto.js bundled by esbuild (one file, no imports)
+    dist/web/*.js, dist/web/*.css        every other script and style sheet of web/, copied
+    dist/pyodide/                        the Pyodide core files the page boots from
+    dist/wheels/orthoshare-<version>-py3-none-any.whl
+    dist/build-info.json                 every other file of dist/ with its size and sha256
+
+The third-party inputs (the npm packages, and each file taken from them) are
+pinned in ``build-inputs.lock.json``; any difference stops the build, and the
+output folder is replaced only by a complete build. Two builds of the same
+sources give byte-identical ``dist/``: esbuild is deterministic, the wheel's
+timestamps and file modes are fixed, and nothing records the time or the place
+of the build.
+
+Options: ``--check`` rebuilds in a temporary folder and compares with the
+existing output; ``--update-pins`` records the installed inputs after a
+deliberate upgrade (review the diff of the pin file, then commit it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+PINS_NAME = "build-inputs.lock.json"
+PINS_FORMAT = 1
+
+#: The npm packages whose files end up in dist/ (and esbuild, which makes the bundle).
+NPM_PACKAGES = ("pyodide", "libsodium-wrappers", "libsodium", "@noble/hashes", "esbuild")
+
+#: What Pyodide 314 reads when it boots (measured in Node by tracing its file reads):
+#: the loader, the Emscripten module, the wasm, the standard library and the lock file.
+#: The lock names many packages that the npm package does not ship; the page loads its
+#: own wheels by URL instead, so none of them is needed.
+PYODIDE_FILES = (
+    "pyodide.mjs",
+    "pyodide.asm.mjs",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+)
+
+#: The one web/ file that is bundled rather than copied.
+BUNDLED_SCRIPT = "crypto.js"
+
+#: The wheel's file timestamps (1980-01-01, the earliest a ZIP can record). A fixed
+#: value, not the commit time, so the wheel depends on the sources' bytes alone.
+WHEEL_EPOCH = 315532800
+
+#: What in py/ is never part of the package: caches anywhere, and at the top the
+#: output of earlier builds, whose stale copies setuptools would otherwise pick up.
+CACHES = ("__pycache__",)
+EARLIER_BUILDS = ("build", "dist")
+
+
+class BuildError(Exception):
+    """Stops the build; its message is one line that says what is wrong and what to do."""
+
+
+# --- hashing and the pin file ---------------------------------------------------------
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex sha256 of a file.
+
+    Parameters
+    ----------
+    path
+        The file to hash.
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+    """
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_json(path: Path) -> Any:
+    """Return the parsed JSON of ``path``, or stop the build if it is missing or invalid."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildError(f"{path} is missing; run 'npm ci' (or restore it from git)") from None
+    except json.JSONDecodeError as error:
+        raise BuildError(f"{path} is not valid JSON ({error})") from None
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as stable JSON (sorted keys, two-space indent, final newline)."""
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def mismatch(what: str, expected: str, actual: str) -> BuildError:
+    """Return the one-line error for an input that differs from its pin.
+
+    Parameters
+    ----------
+    what
+        The input: a file path, or a package and the field compared.
+    expected, actual
+        The pinned value and the value found.
+    """
+    return BuildError(
+        f"{what}: expected {expected}, found {actual}; run 'npm ci' to reinstall the pinned "
+        f"inputs, or after a deliberate upgrade run 'build.py --update-pins' and commit {PINS_NAME}"
+    )
+
+
+def load_pins(inputs_root: Path) -> dict[str, Any]:
+    """Return the pin file of ``inputs_root``, checked for its format.
+
+    Parameters
+    ----------
+    inputs_root
+        The folder holding ``node_modules/``, ``package-lock.json`` and the pin file.
+    """
+    pins = read_json(inputs_root / PINS_NAME)
+    if not isinstance(pins, dict) or pins.get("format") != PINS_FORMAT:
+        raise BuildError(
+            f"{inputs_root / PINS_NAME} is not a format-{PINS_FORMAT} pin file; "
+            "run 'build.py --update-pins' to rewrite it"
+        )
+    return pins
+
+
+def lock_entry(lock: dict[str, Any], package: str, lock_name: str) -> dict[str, str]:
+    """Return the version and integrity that an npm lock file records for ``package``."""
+    entry = lock.get("packages", {}).get(f"node_modules/{package}")
+    if entry is None:
+        raise BuildError(f"{lock_name} has no entry for {package}; run 'npm install' and retry")
+    return {"version": entry["version"], "integrity": entry["integrity"]}
+
+
+def check_packages(inputs_root: Path, pinned: dict[str, dict[str, str]]) -> None:
+    """Check the pinned npm packages against package-lock.json and what npm installed.
+
+    ``package-lock.json`` catches an upgrade made without re-pinning;
+    ``node_modules/.package-lock.json`` (written by npm at install time) catches a
+    ``node_modules/`` that was not reinstalled after the lock changed.
+    """
+    for lock_name in ("package-lock.json", "node_modules/.package-lock.json"):
+        lock = read_json(inputs_root / lock_name)
+        for package in NPM_PACKAGES:
+            if package not in pinned:
+                raise BuildError(
+                    f"{PINS_NAME} does not pin {package}; run 'build.py --update-pins'"
+                )
+            found = lock_entry(lock, package, lock_name)
+            for field in ("version", "integrity"):
+                if found[field] != pinned[package][field]:
+                    raise mismatch(
+                        f"{lock_name}: {package} {field}", pinned[package][field], found[field]
+                    )
+
+
+def check_files(inputs_root: Path, pinned: dict[str, str]) -> None:
+    """Check the sha256 of every pinned file (paths relative to ``inputs_root``)."""
+    for name, expected in sorted(pinned.items()):
+        path = inputs_root / name
+        if not path.is_file():
+            raise BuildError(f"{name} is missing; run 'npm ci' to install the pinned inputs")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise mismatch(f"{name} sha256", expected, actual)
+
+
+def check_esbuild(inputs_root: Path, version: str) -> None:
+    """Check that the installed esbuild binary reports the pinned version."""
+    actual = run([str(esbuild_path(inputs_root)), "--version"], inputs_root).strip()
+    if actual != version:
+        raise mismatch("node_modules/.bin/esbuild version", version, actual)
+
+
+def check_inputs(inputs_root: Path, pins: dict[str, Any]) -> None:
+    """Check every pinned input; stop at the first difference."""
+    check_packages(inputs_root, pins["npm"])
+    missing = [name for name in pyodide_inputs() if name not in pins["pyodide"]]
+    if missing:
+        raise BuildError(f"{PINS_NAME} does not pin {missing[0]}; run 'build.py --update-pins'")
+    check_files(inputs_root, pins["pyodide"])
+    check_files(inputs_root, pins["bundle"])
+    check_esbuild(inputs_root, pins["npm"]["esbuild"]["version"])
+
+
+def pyodide_inputs() -> list[str]:
+    """Return the Pyodide core files, relative to the inputs root."""
+    return [f"node_modules/pyodide/{name}" for name in PYODIDE_FILES]
+
+
+# --- the steps of the build -----------------------------------------------------------
+
+
+def run(command: Sequence[str], cwd: Path, **kwargs: Any) -> str:
+    """Run a command and return its standard output; stop the build if it fails."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, **kwargs)
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().replace("\n", " | ")
+        raise BuildError(f"{Path(command[0]).name} failed: {detail}")
+    return str(result.stdout)
+
+
+def esbuild_path(inputs_root: Path) -> Path:
+    """Return the esbuild binary that npm installed under ``inputs_root``."""
+    path = inputs_root / "node_modules" / ".bin" / "esbuild"
+    if not path.exists():
+        raise BuildError(f"{path} is missing; run 'npm ci'")
+    return path
+
+
+def bundle(source: Path, inputs_root: Path, out_file: Path) -> list[str]:
+    """Bundle one ES module with its npm imports into a single minified file.
+
+    The module is handed to esbuild on standard input with ``inputs_root`` as the
+    working directory, so its imports resolve against the pinned ``node_modules/``
+    there, wherever the sources live. ``--platform=browser`` honours the packages'
+    ``browser`` fields (libsodium's fallback ``require("crypto")`` becomes an empty
+    module), and the result runs in a module worker and in Node alike. The entry may
+    import npm packages only: a relative import would resolve against ``inputs_root``
+    and fail loudly.
+
+    Parameters
+    ----------
+    source
+        The entry module.
+    inputs_root
+        The folder whose ``node_modules/`` provides the imports.
+    out_file
+        Where to write the bundle.
+
+    Returns
+    -------
+    list of str
+        The files esbuild read from ``inputs_root`` (its metafile's inputs, relative to
+        ``inputs_root``, the entry itself and disabled modules left out).
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        metafile = Path(scratch) / "meta.json"
+        run(
+            [
+                str(esbuild_path(inputs_root)),
+                "--bundle",
+                "--format=esm",
+                "--minify",
+                "--platform=browser",
+                "--target=es2022",
+                f"--sourcefile={source.name}",
+                f"--metafile={metafile}",
+                f"--outfile={out_file}",
+                "--log-level=warning",
+            ],
+            inputs_root,
+            input=source.read_text(encoding="utf-8"),
+        )
+        inputs = read_json(metafile)["inputs"]
+    return sorted(
+        name for name in inputs if name != source.name and not name.startswith("(disabled):")
+    )
+
+
+def check_bundle_inputs(read: list[str], inputs_root: Path, pinned: dict[str, str]) -> None:
+    """Stop the build if esbuild read a file that the pin file does not cover.
+
+    Paths are compared once resolved, because esbuild reports the real path of a
+    symlinked package.
+    """
+    covered = {(inputs_root / name).resolve() for name in pinned}
+    for name in read:
+        if (inputs_root / name).resolve() not in covered:
+            raise BuildError(
+                f"esbuild read {name}, which {PINS_NAME} does not pin; "
+                "run 'build.py --update-pins' and review the diff"
+            )
+
+
+def copy_web(source_root: Path, inputs_root: Path, web_out: Path, pins: dict[str, Any]) -> None:
+    """Write ``dist/web/``: the bundled crypto.js and copies of the other scripts and styles."""
+    web = source_root / "web"
+    entry = web / BUNDLED_SCRIPT
+    if not entry.is_file():
+        raise BuildError(f"{entry} is missing: it is the page's crypto primitives")
+    web_out.mkdir(parents=True)
+    read = bundle(entry, inputs_root, web_out / BUNDLED_SCRIPT)
+    check_bundle_inputs(read, inputs_root, pins["bundle"])
+    for path in sorted(web.iterdir()):
+        if path.suffix in (".js", ".css") and path.name != BUNDLED_SCRIPT and path.is_file():
+            shutil.copyfile(path, web_out / path.name)
+
+
+def copy_pyodide(inputs_root: Path, pyodide_out: Path) -> None:
+    """Write ``dist/pyodide/``: the Pyodide core files, byte for byte."""
+    pyodide_out.mkdir(parents=True)
+    for name in PYODIDE_FILES:
+        shutil.copyfile(inputs_root / "node_modules" / "pyodide" / name, pyodide_out / name)
+
+
+def copy_shell(source_root: Path, out: Path) -> None:
+    """Copy the page shell ``index.html``; without it there is no site to build."""
+    shell = source_root / "index.html"
+    if not shell.is_file():
+        raise BuildError(
+            f"{shell} is missing: the site needs the page shell "
+            "(or pass --source-root with a folder that has index.html, web/ and py/)"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shell, out / "index.html")
+
+
+# --- the wheel ------------------------------------------------------------------------
+
+
+def package_version(py_root: Path) -> str:
+    """Return the version of py/pyproject.toml, checked against ``__version__``."""
+    with (py_root / "pyproject.toml").open("rb") as file:
+        version = str(tomllib.load(file)["project"]["version"])
+    init = (py_root / "orthoshare" / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r'^__version__ = "([^"]+)"', init, re.MULTILINE)
+    if match is None or match.group(1) != version:
+        found = match.group(1) if match else "nothing"
+        raise BuildError(
+            f"py/pyproject.toml says version {version} but orthoshare.__version__ says {found}"
+        )
+    return version
+
+
+def not_sources(py_root: Path, directory: str, names: list[str]) -> set[str]:
+    """Return the entries of ``directory`` (under ``py_root``) to leave out of the copy."""
+    top = Path(directory) == py_root
+
+    def left_out(name: str) -> bool:
+        if name in CACHES or name.startswith("."):
+            return True
+        return top and (name in EARLIER_BUILDS or name.endswith(".egg-info"))
+
+    return {name for name in names if left_out(name)}
+
+
+def copy_sources(py_root: Path, target: Path) -> None:
+    """Copy py/ without caches, hidden files or earlier builds."""
+    shutil.copytree(py_root, target, ignore=functools.partial(not_sources, py_root))
+
+
+def build_wheel(py_root: Path, wheels_out: Path) -> Path:
+    """Build the orthoshare wheel with ``pip wheel`` and return its path.
+
+    The build runs on a copy of py/, so nothing is written into the sources, with
+    ``--no-build-isolation`` so the hash-pinned setuptools of the venv is used and
+    nothing is downloaded, with ``SOURCE_DATE_EPOCH`` fixed, which setuptools honours
+    for every timestamp in the archive, and with a fixed umask, because setuptools
+    creates the files it packs under the umask and records their modes in the wheel.
+
+    Parameters
+    ----------
+    py_root
+        The folder holding pyproject.toml and the ``orthoshare`` package.
+    wheels_out
+        The folder that receives the wheel.
+    """
+    version = package_version(py_root)
+    wheels_out.mkdir(parents=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        sources = Path(scratch) / "py"
+        copy_sources(py_root, sources)
+        environment = {**os.environ, "SOURCE_DATE_EPOCH": str(WHEEL_EPOCH)}
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-index",
+                "--no-build-isolation",
+                "--disable-pip-version-check",
+                "--no-cache-dir",
+                "--wheel-dir",
+                str(wheels_out),
+                str(sources),
+            ],
+            Path(scratch),
+            env=environment,
+            umask=0o022,
+        )
+    wheel = wheels_out / f"orthoshare-{version}-py3-none-any.whl"
+    if not wheel.is_file():
+        made = ", ".join(path.name for path in wheels_out.iterdir()) or "nothing"
+        raise BuildError(f"pip wheel made {made}, not {wheel.name}")
+    return wheel
+
+
+# --- the whole build ------------------------------------------------------------------
+
+
+def dist_files(out: Path) -> Iterator[Path]:
+    """Yield every file under ``out`` in a stable order."""
+    yield from sorted(path for path in out.rglob("*") if path.is_file())
+
+
+def write_build_info(out: Path, pins: dict[str, Any], wheel: Path) -> None:
+    """Write ``build-info.json``: versions, the wheels to load, and each file's size and sha256.
+
+    The page's worker can read ``wheels`` to find the wheel without knowing the
+    version; the file list lets an administrator check a deployed copy.
+    """
+    files = [
+        {
+            "path": path.relative_to(out).as_posix(),
+            "sha256": sha256_file(path),
+            "size": path.stat().st_size,
+        }
+        for path in dist_files(out)
+    ]
+    info = {
+        "files": files,
+        "pyodide": pins["npm"]["pyodide"]["version"],
+        "wheels": [wheel.relative_to(out).as_posix()],
+    }
+    write_json(out / "build-info.json", info)
+
+
+def build(source_root: Path, inputs_root: Path, out: Path) -> None:
+    """Build the site into ``out``, replacing it only once the whole build succeeded.
+
+    Parameters
+    ----------
+    source_root
+        The folder holding ``index.html``, ``web/`` and ``py/``.
+    inputs_root
+        The folder holding ``node_modules/``, ``package-lock.json`` and the pin file.
+    out
+        The site's folder (``dist/``).
+    """
+    pins = load_pins(inputs_root)
+    check_inputs(inputs_root, pins)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # A sibling of the output, so the final rename stays on one file system.
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        copy_shell(source_root, staging)
+        copy_web(source_root, inputs_root, staging / "web", pins)
+        copy_pyodide(inputs_root, staging / "pyodide")
+        wheel = build_wheel(source_root / "py", staging / "wheels")
+        write_build_info(staging, pins, wheel)
+        staging.chmod(0o755)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def differences(expected: Path, actual: Path) -> list[str]:
+    """Return the relative paths whose presence or bytes differ between two folders."""
+
+    def contents(root: Path) -> dict[str, bytes]:
+        return {path.relative_to(root).as_posix(): path.read_bytes() for path in dist_files(root)}
+
+    left, right = contents(expected), contents(actual)
+    return sorted(name for name in left.keys() | right.keys() if left.get(name) != right.get(name))
+
+
+def check(source_root: Path, inputs_root: Path, out: Path) -> list[str]:
+    """Rebuild in a temporary folder and return what differs from ``out``."""
+    with tempfile.TemporaryDirectory() as scratch:
+        fresh = Path(scratch) / "dist"
+        build(source_root, inputs_root, fresh)
+        return differences(fresh, out)
+
+
+def update_pins(source_root: Path, inputs_root: Path) -> None:
+    """Record the installed inputs in the pin file: packages, Pyodide files, bundle inputs.
+
+    The bundle inputs are whatever esbuild reads for web/crypto.js, so they are found
+    by bundling it once.
+
+    Parameters
+    ----------
+    source_root
+        The folder holding ``web/crypto.js``.
+    inputs_root
+        The folder holding ``node_modules/`` and ``package-lock.json``; the pin file is
+        written there.
+    """
+    lock = read_json(inputs_root / "package-lock.json")
+    npm = {package: lock_entry(lock, package, "package-lock.json") for package in NPM_PACKAGES}
+    with tempfile.TemporaryDirectory() as scratch:
+        read = bundle(
+            source_root / "web" / BUNDLED_SCRIPT, inputs_root, Path(scratch) / "bundle.js"
+        )
+    pins = {
+        "about": (
+            "Third-party inputs of build.py: npm packages by their lock integrity, files by "
+            "sha256. After a deliberate upgrade run 'build.py --update-pins' and review the diff."
+        ),
+        "bundle": {name: sha256_file(inputs_root / name) for name in read},
+        "format": PINS_FORMAT,
+        "npm": npm,
+        "pyodide": {name: sha256_file(inputs_root / name) for name in pyodide_inputs()},
+    }
+    write_json(inputs_root / PINS_NAME, pins)
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Return the command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "dist", help="the site's folder")
+    parser.add_argument(
+        "--source-root", type=Path, default=ROOT, help="folder with index.html, web/ and py/"
+    )
+    parser.add_argument(
+        "--inputs-root",
+        type=Path,
+        default=ROOT,
+        help=f"folder with node_modules/, package-lock.json and {PINS_NAME}",
+    )
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument(
+        "--check", action="store_true", help="rebuild elsewhere and compare with --out"
+    )
+    action.add_argument(
+        "--update-pins", action="store_true", help=f"record the installed inputs in {PINS_NAME}"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the build (or ``--check`` / ``--update-pins``) and return the exit status."""
+    options = parse_arguments(argv)
+    source_root, inputs_root = options.source_root.resolve(), options.inputs_root.resolve()
+    out = options.out.resolve()
+    try:
+        if options.update_pins:
+            update_pins(source_root, inputs_root)
+            print(f"wrote {inputs_root / PINS_NAME}")
+        elif options.check:
+            changed = check(source_root, inputs_root, out)
+            if changed:
+                print(f"{out} differs from a fresh build: {', '.join(changed)}", file=sys.stderr)
+                return 1
+            print(f"{out} is identical to a fresh build")
+        else:
+            build(source_root, inputs_root, out)
+            print(f"built {out}")
+    except BuildError as error:
+        print(f"build.py: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,371 @@
+"""build.py, run as a person runs it: the site it makes, its reproducibility, its pins.
+
+The builds here read a stand-in page shell and web/ folder made in a temporary
+folder (``--source-root``), so they test the build, not the page that is being
+written beside it; the package is a copy of the real py/ and the third-party
+inputs are the installed node_modules/ (``--inputs-root``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PINS = "build-inputs.lock.json"
+PYODIDE_FILES = [
+    "pyodide-lock.json",
+    "pyodide.asm.mjs",
+    "pyodide.asm.wasm",
+    "pyodide.mjs",
+    "python_stdlib.zip",
+]
+CRYPTO_EXPORTS = "chacha20poly1305Open,chacha20poly1305Seal,ready,scrypt,x25519"
+SHELL = b"<!doctype html><title>stand-in shell</title>\n"
+
+
+def run_build(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run build.py with the given arguments; return the finished process."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *map(str, arguments)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def build_ok(source_root: Path, out: Path, inputs_root: Path = REPO) -> Path:
+    """Build into ``out`` and fail the test with build.py's message if it does not succeed."""
+    result = run_build("--source-root", source_root, "--inputs-root", inputs_root, "--out", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by its relative path, with its bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def package_version() -> str:
+    with (REPO / "py" / "pyproject.toml").open("rb") as file:
+        return str(tomllib.load(file)["project"]["version"])
+
+
+@pytest.fixture(scope="session")
+def source_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """index.html, web/ (the real crypto.js and stand-ins) and a copy of py/."""
+    root = tmp_path_factory.mktemp("source")
+    (root / "index.html").write_bytes(SHELL)
+    web = root / "web"
+    web.mkdir()
+    shutil.copyfile(REPO / "web" / "crypto.js", web / "crypto.js")
+    (web / "main.js").write_text("// stand-in page script\n")
+    (web / "style.css").write_text("body { margin: 0 }\n")
+    (web / "notes.txt").write_text("neither script nor style: not copied\n")
+    shutil.copytree(
+        REPO / "py", root / "py", ignore=shutil.ignore_patterns("__pycache__", ".*", "build")
+    )
+    return root
+
+
+@pytest.fixture(scope="session")
+def dist(source_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_ok(source_root, tmp_path_factory.mktemp("first") / "dist")
+
+
+@pytest.fixture(scope="session")
+def wheel(dist: Path) -> Path:
+    return dist / "wheels" / f"orthoshare-{package_version()}-py3-none-any.whl"
+
+
+def test_two_builds_give_identical_bytes(source_root: Path, dist: Path, tmp_path: Path) -> None:
+    again = build_ok(source_root, tmp_path / "elsewhere" / "site")
+    assert tree(again) == tree(dist)
+
+
+def test_dist_holds_exactly_the_site(dist: Path) -> None:
+    assert sorted(tree(dist)) == sorted(
+        [
+            "build-info.json",
+            "index.html",
+            *(f"pyodide/{name}" for name in PYODIDE_FILES),
+            "web/crypto.js",
+            "web/main.js",
+            "web/style.css",
+            f"wheels/orthoshare-{package_version()}-py3-none-any.whl",
+        ]
+    )
+    assert (dist / "index.html").read_bytes() == SHELL
+    assert (dist / "web" / "main.js").read_text() == "// stand-in page script\n"
+
+
+def test_build_info_lists_every_other_file_with_size_and_sha256(dist: Path, wheel: Path) -> None:
+    info = json.loads((dist / "build-info.json").read_text())
+    listed = {entry["path"]: entry for entry in info["files"]}
+    files = tree(dist)
+    del files["build-info.json"]
+    assert sorted(listed) == sorted(files)
+    for name, content in files.items():
+        assert listed[name]["size"] == len(content), name
+        assert listed[name]["sha256"] == hashlib.sha256(content).hexdigest(), name
+    assert info["wheels"] == [wheel.relative_to(dist).as_posix()]
+    assert info["pyodide"] == json.loads((REPO / PINS).read_text())["npm"]["pyodide"]["version"]
+
+
+def test_pyodide_files_are_the_pinned_bytes(dist: Path) -> None:
+    pinned = json.loads((REPO / PINS).read_text())["pyodide"]
+    for name in PYODIDE_FILES:
+        actual = hashlib.sha256((dist / "pyodide" / name).read_bytes()).hexdigest()
+        assert actual == pinned[f"node_modules/pyodide/{name}"], name
+
+
+def test_crypto_bundle_is_one_self_contained_module(dist: Path, tmp_path: Path) -> None:
+    # A folder with no node_modules anywhere above it: an import left in the bundle fails.
+    alone = tmp_path / "crypto.js"
+    shutil.copyfile(dist / "web" / "crypto.js", alone)
+    script = (
+        f"const m = await import({json.dumps(alone.as_uri())}); await m.ready();"
+        "console.log(Object.keys(m).sort().join());"
+    )
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == CRYPTO_EXPORTS
+
+
+def test_node_tests_of_the_bundled_crypto_pass(dist: Path) -> None:
+    result = subprocess.run(
+        ["node", "--test", str(REPO / "tests" / "js")],
+        env={**os.environ, "ORTHOSHARE_DIST": str(dist)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "# fail 0" in result.stdout
+
+
+def test_wheel_holds_the_package_sources_and_matching_metadata(
+    wheel: Path, source_root: Path
+) -> None:
+    package = source_root / "py" / "orthoshare"
+    sources = sorted(
+        path.relative_to(package.parent).as_posix()
+        for path in package.rglob("*.py")
+        if "__pycache__" not in path.parts
+    )
+    version = package_version()
+    dist_info = f"orthoshare-{version}.dist-info/"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = Parser().parsestr(archive.read(dist_info + "METADATA").decode())
+        wheel_file = Parser().parsestr(archive.read(dist_info + "WHEEL").decode())
+        record = archive.read(dist_info + "RECORD").decode()
+        contents = {name: archive.read(name) for name in names}
+        stamps = {info.date_time for info in archive.infolist()}
+    assert sorted(name for name in names if not name.startswith(dist_info)) == sources
+    assert metadata["Name"] == "orthoshare"
+    assert metadata["Version"] == version
+    assert wheel_file["Tag"] == "py3-none-any"
+    assert wheel_file["Root-Is-Purelib"] == "true"
+    assert stamps == {(1980, 1, 1, 0, 0, 0)}
+    for line in record.splitlines():
+        name, digest, size = line.rsplit(",", 2)
+        if name == dist_info + "RECORD":
+            continue
+        expected = base64.urlsafe_b64encode(hashlib.sha256(contents[name]).digest())
+        assert digest == "sha256=" + expected.rstrip(b"=").decode(), name
+        assert int(size) == len(contents[name]), name
+
+
+def test_wheel_installs_and_imports_without_the_sources(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        timeout=120,
+    )
+    # -I -S: no environment, no site-packages (so not the editable install of py/).
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import importlib.metadata as m, orthoshare, orthoshare.age;"
+        "print(orthoshare.__file__.startswith(sys.argv[1]), m.version('orthoshare'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script, str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["True", package_version()]
+
+
+def test_check_compares_a_fresh_build_with_the_output(source_root: Path, tmp_path: Path) -> None:
+    out = build_ok(source_root, tmp_path / "dist")
+    arguments = ("--source-root", source_root, "--inputs-root", REPO, "--out", out, "--check")
+    assert run_build(*arguments).returncode == 0
+    (out / "web" / "main.js").write_text("// changed after the build\n")
+    result = run_build(*arguments)
+    assert result.returncode == 1
+    assert "web/main.js" in result.stderr
+
+
+def test_a_missing_page_shell_stops_the_build(source_root: Path, tmp_path: Path) -> None:
+    shell_less = tmp_path / "source"
+    shutil.copytree(source_root, shell_less)
+    (shell_less / "index.html").unlink()
+    result = run_build("--source-root", shell_less, "--out", tmp_path / "dist")
+    assert result.returncode == 1
+    assert "index.html is missing" in result.stderr
+    assert not (tmp_path / "dist").exists()
+
+
+# --- tampered inputs -------------------------------------------------------------------
+
+
+def inputs_copy(root: Path, *real: str) -> Path:
+    """An inputs root whose node_modules links to the installed packages, except the
+    packages named in ``real``, which are copies that a test may change."""
+    root.mkdir()
+    for name in ("package-lock.json", PINS):
+        shutil.copyfile(REPO / name, root / name)
+    modules = root / "node_modules"
+    modules.mkdir()
+    for entry in (REPO / "node_modules").iterdir():
+        if entry.name == "@noble" and "@noble/hashes" in real:
+            (modules / "@noble").mkdir()
+            shutil.copytree(entry / "hashes", modules / "@noble" / "hashes")
+        elif entry.name in real:
+            shutil.copytree(entry, modules / entry.name)
+        else:
+            (modules / entry.name).symlink_to(entry)
+    return root
+
+
+def tamper(path: Path) -> tuple[str, str]:
+    """Append a byte to ``path``; return its sha256 before and after."""
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("ab") as file:
+        file.write(b"\n")
+    return before, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_stopped(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    """The build failed with one line on stderr that holds every word and says what to do."""
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for word in (*words, "npm ci", "--update-pins"):
+        assert word in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("package", "file"),
+    [
+        ("pyodide", "node_modules/pyodide/pyodide.asm.wasm"),
+        ("pyodide", "node_modules/pyodide/pyodide-lock.json"),
+        ("@noble/hashes", "node_modules/@noble/hashes/scrypt.js"),
+        ("libsodium", "node_modules/libsodium/dist/modules-esm/libsodium.mjs"),
+    ],
+)
+def test_a_tampered_input_stops_the_build(
+    source_root: Path, tmp_path: Path, package: str, file: str
+) -> None:
+    inputs = inputs_copy(tmp_path / "inputs", package)
+    expected, actual = tamper(inputs / file)
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "earlier.txt").write_text("an earlier build")
+    result = run_build("--source-root", source_root, "--inputs-root", inputs, "--out", out)
+    assert_stopped(result, file, expected, actual)
+    assert tree(out) == {"earlier.txt": b"an earlier build"}, "the earlier output is kept"
+
+
+def test_an_upgrade_without_new_pins_stops_the_build(source_root: Path, tmp_path: Path) -> None:
+    inputs = inputs_copy(tmp_path / "inputs")
+    lock_path = inputs / "package-lock.json"
+    lock = json.loads(lock_path.read_text())
+    lock["packages"]["node_modules/libsodium-wrappers"]["integrity"] = "sha512-upgraded"
+    lock_path.write_text(json.dumps(lock))
+    result = run_build(
+        "--source-root", source_root, "--inputs-root", inputs, "--out", tmp_path / "dist"
+    )
+    assert_stopped(result, "package-lock.json", "libsodium-wrappers", "sha512-upgraded")
+
+
+def test_an_unpinned_file_in_the_bundle_stops_the_build(source_root: Path, tmp_path: Path) -> None:
+    inputs = inputs_copy(tmp_path / "inputs")
+    pins_path = inputs / PINS
+    pins = json.loads(pins_path.read_text())
+    del pins["bundle"]["node_modules/@noble/hashes/sha2.js"]
+    pins_path.write_text(json.dumps(pins))
+    result = run_build(
+        "--source-root", source_root, "--inputs-root", inputs, "--out", tmp_path / "dist"
+    )
+    assert result.returncode == 1
+    assert "node_modules/@noble/hashes/sha2.js" in result.stderr
+    assert "--update-pins" in result.stderr
+
+
+def test_leftovers_in_py_and_the_umask_do_not_change_the_wheel(
+    source_root: Path, wheel: Path, tmp_path: Path
+) -> None:
+    messy = tmp_path / "source"
+    shutil.copytree(source_root, messy)
+    py = messy / "py"
+    for leftover in (
+        "build/lib/orthoshare/stale.py",
+        "orthoshare.egg-info/PKG-INFO",
+        "orthoshare/__pycache__/cli.cpython-311.pyc",
+        "orthoshare/.editor-backup.py",
+    ):
+        (py / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (py / leftover).write_text("# not a source\n")
+    (py / "orthoshare" / "cli.py").chmod(0o664)  # as a checkout under umask 002 makes it
+    out = tmp_path / "dist"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--source-root", str(messy), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        umask=0o002,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / "wheels" / wheel.name).read_bytes() == wheel.read_bytes()
