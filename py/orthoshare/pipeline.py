@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from . import age
+from .age.interfaces import Sink, Source
 from .bundle.manifest import Manifest
-from .bundle.reader import verify_bundle
+from .bundle.reader import VerifiedBundle, verify_bundle
 from .bundle.writer import Annotation, Details, InputFile, write_bundle
 from .errors import InputError, NoInputsError, OutputExistsError
 from .outfile import atomic_output
@@ -125,20 +127,44 @@ def seal(
         target = target / sealed_file_name(now)
     if target.exists():
         raise OutputExistsError(f"{target} exists")
+    with atomic_output(target) as sink:
+        manifest = seal_to(
+            sink, inputs, recipients, details, annotations, armor=armor, progress=progress, now=now
+        )
+    return SealResult(target, manifest)
+
+
+def seal_to(
+    sink: Sink,
+    inputs: Sequence[InputFile],
+    recipients: Sequence[age.Recipient],
+    details: Details | None = None,
+    annotations: Sequence[Annotation] | None = None,
+    *,
+    armor: bool = False,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Manifest:
+    """Seal ``inputs`` for ``recipients``, writing the age file to ``sink`` as it is made.
+
+    :func:`seal` writes to a file; the page writes to a download. If this
+    raises, ``sink`` holds an unfinished age file (no final chunk, which every
+    reader refuses): discard it. Arguments and errors are those of :func:`seal`.
+    """
 
     def on_bytes(done: int, total: int) -> None:
         if progress is not None:
             progress("sealing", done, total)
 
-    with atomic_output(target) as sink, age.Encryptor(sink, recipients, armor=armor) as sealed:
+    with age.Encryptor(sink, recipients, armor=armor) as sealed:
         manifest = write_bundle(
             sealed, inputs, details or Details(), annotations, progress=on_bytes, now=now
         )
-    return SealResult(target, manifest)
+    return manifest
 
 
 class _CountingReader:
-    def __init__(self, src: BinaryIO, total: int, progress: Progress | None) -> None:
+    def __init__(self, src: Source, total: int, progress: Progress | None) -> None:
         self._src, self._total, self._progress = src, total, progress
         self._done = 0
 
@@ -150,29 +176,54 @@ class _CountingReader:
         return data
 
 
-def _decrypted(
-    sealed: Path,
-    identities: Sequence[age.Identity],
-    spool_dir: Path | None,
-    progress: Progress | None,
-) -> BinaryIO:
-    """Decrypt ``sealed`` into an anonymous temporary file; nothing is left if this fails."""
-    spool = tempfile.TemporaryFile(dir=spool_dir)  # noqa: SIM115 (returned open on success)
-    try:
-        with open(sealed, "rb") as src:
-            size = os.fstat(src.fileno()).st_size
-            age.decrypt(_CountingReader(src, size, progress), spool, identities)
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    return spool
-
-
 def _verify_progress(progress: Progress | None) -> Callable[[int, int], None] | None:
     if progress is None:
         return None
     return lambda done, total: progress("verifying", done, total)
+
+
+def decrypt_and_verify(
+    src: Source,
+    size: int,
+    spool: BinaryIO,
+    identities: Sequence[age.Identity],
+    *,
+    progress: Progress | None = None,
+) -> VerifiedBundle:
+    """Decrypt the age file ``src`` into ``spool``, then verify the bundle it holds.
+
+    Parameters
+    ----------
+    src : readable binary stream
+        The sealed file, ``size`` bytes long (the total ``progress`` reports).
+    spool : empty, seekable binary stream, readable and writable
+        Receives the plaintext and must stay open while the result is used.
+        If this raises, it may hold unverified plaintext: discard it.
+
+    Raises
+    ------
+    orthoshare.age.AgeError, orthoshare.errors.BundleError
+        If the file cannot be decrypted, or what it holds fails verification.
+    """
+    age.decrypt(_CountingReader(src, size, progress), spool, identities)
+    spool.seek(0)
+    return verify_bundle(spool, _verify_progress(progress))
+
+
+@contextmanager
+def _verified(
+    sealed: Path,
+    identities: Sequence[age.Identity],
+    spool_dir: Path | None,
+    progress: Progress | None,
+) -> Iterator[VerifiedBundle]:
+    """Decrypt ``sealed`` into an anonymous temporary file (gone whatever happens), verified."""
+    with tempfile.TemporaryFile(dir=spool_dir) as spool:
+        with open(sealed, "rb") as src:
+            size = os.fstat(src.fileno()).st_size
+            bundle = decrypt_and_verify(src, size, spool, identities, progress=progress)
+        with bundle:
+            yield bundle
 
 
 def list_(
@@ -182,10 +233,7 @@ def list_(
     progress: Progress | None = None,
 ) -> Manifest:
     """Decrypt and verify ``sealed`` completely, extract nothing, and return its manifest."""
-    with (
-        _decrypted(Path(sealed), identities, None, progress) as spool,
-        verify_bundle(spool, _verify_progress(progress)) as bundle,
-    ):
+    with _verified(Path(sealed), identities, None, progress) as bundle:
         return bundle.manifest
 
 
@@ -213,10 +261,7 @@ def open_(
         raise OutputExistsError(str(target))
     # Spool beside the output when possible (same disk); create nothing before it is needed.
     spool_dir = target.parent if target.parent.is_dir() else None
-    with (
-        _decrypted(Path(sealed), identities, spool_dir, progress) as spool,
-        verify_bundle(spool, _verify_progress(progress)) as bundle,
-    ):
+    with _verified(Path(sealed), identities, spool_dir, progress) as bundle:
         bundle.extract(target)
         return bundle.manifest
 
@@ -228,15 +273,21 @@ class Inspection:
     size: int
     armored: bool
     recipients: tuple[str, ...]
+    #: Whether it opens with a passphrase (a scrypt stanza) rather than with a key.
+    needs_passphrase: bool = False
 
 
 def inspect(sealed: str | os.PathLike[str]) -> Inspection:
     """Describe how ``sealed`` is protected, without any key or passphrase."""
     with open(sealed, "rb") as src:
-        armored = src.read(64).lstrip().startswith(b"-")
-        src.seek(0)
-        header = age.read_header(src)
-        size = os.fstat(src.fileno()).st_size
+        return inspect_stream(src, os.fstat(src.fileno()).st_size)
+
+
+def inspect_stream(src: BinaryIO, size: int) -> Inspection:
+    """Like :func:`inspect`, for a seekable stream, at its start, of a ``size``-byte file."""
+    armored = src.read(64).lstrip().startswith(b"-")
+    src.seek(0)
+    header = age.read_header(src)
     recipients = []
     for stanza in header.stanzas:
         if stanza.type == "scrypt" and len(stanza.args) == 2:
@@ -247,4 +298,5 @@ def inspect(sealed: str | os.PathLike[str]) -> Inspection:
             recipients.append("post-quantum public key (ML-KEM-768 + X25519)")
         else:
             recipients.append(f"unknown recipient type {stanza.type!r}")
-    return Inspection(size, armored, tuple(recipients))
+    needs_passphrase = any(stanza.type == "scrypt" for stanza in header.stanzas)
+    return Inspection(size, armored, tuple(recipients), needs_passphrase)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import struct
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from .manifest import COVER_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest
 from .paths import check_member_name, check_unique
 
 _PIECE = 1 << 20
+_LOCAL_HEADER_SIZE = 30
 #: ``progress(done, total)``: bytes verified so far, and in all.
 Progress = Callable[[int, int], None]
 
@@ -70,6 +72,31 @@ class VerifiedBundle:
     def open(self, path: str) -> BinaryIO:
         """Open the verified file ``path`` (a manifest entry path) for reading."""
         return self._archive.open(path)  # type: ignore[return-value]
+
+    def data_offset(self, path: str) -> int:
+        """Where the verified bytes of ``path`` start in the ZIP file.
+
+        Every member is stored, so its bytes lie there unchanged, ``size`` of
+        them: a reader holding the ZIP in memory can hand out a file by slicing.
+        The offset is found as zipfile finds it when reading the member: after
+        the local header and the name and extra field it declares.
+
+        Raises
+        ------
+        KeyError
+            If ``path`` is not in the bundle.
+        """
+        info = self._archive.getinfo(path)
+        start = int(info.header_offset)
+        src = self._archive.fp
+        if src is None:
+            raise ValueError("the bundle is closed")
+        src.seek(start)
+        header = src.read(_LOCAL_HEADER_SIZE)
+        if len(header) != _LOCAL_HEADER_SIZE or not header.startswith(b"PK\x03\x04"):
+            raise EntryMismatchError(f"the local header of {path} is missing")
+        name_size, extra_size = struct.unpack("<HH", header[26:30])
+        return start + _LOCAL_HEADER_SIZE + int(name_size) + int(extra_size)
 
     def extract(self, out_dir: Path) -> None:
         """Write every file under ``out_dir``, which appears only once complete.

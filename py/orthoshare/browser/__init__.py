@@ -1,0 +1,39 @@
+"""orthoshare in the page: the API the Web Worker calls, and the JS-backed primitives.
+
+This package is the only part of orthoshare that imports ``js`` or ``pyodide``;
+everything else runs unchanged on CPython. The worker boots Pyodide, loads the
+orthoshare wheel, imports the page's crypto module and calls :func:`boot` with
+it; then it calls the functions below with JS values (``File`` objects, a
+request as a JSON string, callbacks) and gets plain dicts back. See
+:mod:`orthoshare.browser.api` for the conventions (results, errors, progress)
+and :mod:`orthoshare.browser.jsio` for why file reading is injected as
+``read_slice``.
+"""
+
+from .api import (
+    RequestError,
+    boot,
+    describe,
+    generate_passphrase,
+    inspect,
+    keygen,
+    open_,
+    parse_recipient,
+    passphrase_strength,
+    seal,
+)
+from .primitives import JSPrimitives
+
+__all__ = [
+    "JSPrimitives",
+    "RequestError",
+    "boot",
+    "describe",
+    "generate_passphrase",
+    "inspect",
+    "keygen",
+    "open_",
+    "parse_recipient",
+    "passphrase_strength",
+    "seal",
+]

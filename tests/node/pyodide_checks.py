@@ -1,0 +1,114 @@
+"""Helpers run.mjs runs inside Pyodide, with the page's JS primitives registered.
+
+:func:`check` makes the same checks of a C2SP CCTV vector as
+tests/unit/test_cctv.py (outcome, and the sha256 of all plaintext released,
+even before a failure), without pytest, which Pyodide does not have here.
+run.mjs passes each vector's bytes as an argument, never as Python source.
+
+The JS backend has no ML-KEM-768: a vector whose identity is post-quantum must
+fail when that identity is parsed, with the age layer's KeyFormatError naming
+the backend; it is reported as "hybrid-refused", not as a pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zlib
+from typing import Protocol
+
+from orthoshare import age
+from orthoshare.age.interfaces import Identity
+from orthoshare.browser.jsio import JSBufferSpool
+
+OUTCOMES: dict[str, type[age.AgeError] | None] = {
+    "success": None,
+    "no match": age.NoIdentityMatchError,
+    "HMAC failure": age.HeaderMACError,
+    "header failure": age.HeaderError,
+    "payload failure": age.PayloadError,
+    "armor failure": age.ArmorError,
+}
+
+
+class JSBytes(Protocol):
+    """A JS ``Uint8Array`` as Pyodide hands it to Python."""
+
+    def to_bytes(self) -> bytes: ...
+
+
+def check(data: JSBytes) -> dict[str, str]:
+    """Return ``{"result": "pass" | "fail" | "hybrid-refused", "detail": …}``."""
+    head, _, body = data.to_bytes().partition(b"\n\n")
+    fields = dict(line.split(": ", 1) for line in head.decode().splitlines())
+    if fields.get("compressed") == "zlib":
+        body = zlib.decompress(body)
+    expect = fields["expect"]
+    identities: list[Identity] = []
+    for line in head.decode().splitlines():
+        key, _, value = line.partition(": ")
+        if key == "identity" and value.startswith("AGE-SECRET-KEY-PQ-"):
+            try:
+                age.HybridIdentity.parse(value)
+            except age.KeyFormatError as e:
+                if "ML-KEM-768" in str(e) and "libsodium" in str(e):
+                    return {"result": "hybrid-refused", "detail": str(e)}
+                return {"result": "fail", "detail": f"unclear refusal: {e}"}
+            return {"result": "fail", "detail": "a post-quantum key parsed without ML-KEM"}
+        if key == "identity":
+            identities.append(age.X25519Identity.parse(value))
+        elif key == "passphrase":
+            identities.append(age.ScryptIdentity(value))
+
+    released = bytearray()
+    error: age.AgeError | None = None
+    try:
+        reader = age.Decryptor(
+            io.BytesIO(body), identities, armor=fields.get("armored") == "yes"
+        )
+        for chunk in reader.chunks():
+            released += chunk
+    except age.AgeError as e:
+        error = e
+
+    expected_error = OUTCOMES[expect]
+    if expected_error is None and error is not None:
+        return {"result": "fail", "detail": f"expected success, got {error!r}"}
+    if expected_error is not None and not isinstance(error, expected_error):
+        return {"result": "fail", "detail": f"expected {expect}, got {error!r}"}
+    payload = fields.get("payload")
+    if payload is not None and hashlib.sha256(released).hexdigest() != payload:
+        return {"result": "fail", "detail": "the plaintext released differs"}
+    return {"result": "pass", "detail": expect}
+
+
+def encrypt_for(data: JSBytes, recipient: str) -> bytes:
+    """``data`` as an age file for ``recipient``: a well-sealed file that holds no bundle."""
+    return age.encrypt_bytes(data.to_bytes(), [age.X25519Recipient.parse(recipient)])
+
+
+def spool_round_trip(capacity: int, sizes: list[int]) -> str:
+    """Write pieces of ``sizes`` into a JS-memory spool made for ``capacity``; read them back.
+
+    Returns "" when reads, seeks, growth and :meth:`JSBufferSpool.contents` all agree.
+    """
+    data = os.urandom(sum(sizes))
+    spool = JSBufferSpool(capacity)
+    at = 0
+    for size in sizes:
+        if spool.write(data[at : at + size]) != size:
+            return f"short write at {at}"
+        at += size
+    if spool.seek(0, io.SEEK_END) != len(data) or spool.tell() != len(data):
+        return "the end is not where the data ends"
+    spool.seek(0)
+    buffered = io.BufferedReader(spool)
+    if buffered.read(7) != data[:7] or buffered.read() != data[7:]:
+        return "reading back differs"
+    spool.seek(len(data) // 2)
+    if spool.read(10) != data[len(data) // 2 :][:10]:
+        return "reading after a seek differs"
+    if bytes(spool.contents().to_bytes()) != data:
+        return "contents() differs"
+    return ""

@@ -1,0 +1,119 @@
+"""The page's Python code in the page's Pyodide, under Node, and files crossing to CPython.
+
+``tests/node/run.mjs`` boots Pyodide with the page's crypto module and checks
+``orthoshare.browser``: every CCTV vector, seal/inspect/open round trips and
+the error results. Here a file sealed by CPython is handed to it, and the files
+it seals are opened by CPython. Node and Pyodide are part of the suite: their
+absence fails the test rather than skipping it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import struct
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from orthoshare import age, pipeline
+from orthoshare.bundle.reader import verify_bundle
+from orthoshare.bundle.writer import Details, write_bundle
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RUN = REPO_ROOT / "tests" / "node" / "run.mjs"
+PYODIDE = REPO_ROOT / "node_modules" / "pyodide" / "pyodide.mjs"
+TIMEOUT_SECONDS = 300
+
+
+def node() -> str:
+    path = shutil.which("node")
+    if path is None:
+        pytest.fail("node is not installed: the page's Python code is tested under Node")
+    if not PYODIDE.is_file():
+        pytest.fail("node_modules/pyodide is missing: run scripts/test, which runs npm ci")
+    return path
+
+
+def seal_for_pyodide(folder: Path) -> dict[str, str]:
+    """Seal a few records with CPython; return the sha256 of each by its original name."""
+    records = folder / "records"
+    (records / "letters").mkdir(parents=True)
+    (records / "smile.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 300)
+    (records / "letters" / "referral.pdf").write_bytes(b"%PDF-1.7\n" + b"x" * 70_000)
+    identity = age.X25519Identity.generate()
+    (folder / "cpython-identity.txt").write_text(age.format_identity_file(identity))
+    pipeline.seal(
+        pipeline.collect_inputs([records]), [identity.recipient], folder / "cpython.zip.age"
+    )
+    expected = {
+        "/".join(path.relative_to(folder).parts): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in records.rglob("*")
+        if path.is_file()
+    }
+    (folder / "cpython-expected.json").write_text(json.dumps(expected))
+    return expected
+
+
+def open_from_pyodide(folder: Path, name: str, identities: list[age.Identity]) -> int:
+    """Open a file sealed in Pyodide; check every file against the originals; return the count."""
+    expected = json.loads((folder / "pyodide-expected.json").read_text())
+    out = folder / name.removesuffix(".zip.age")
+    manifest = pipeline.open_(folder / name, identities, out)
+    for entry in manifest.entries:
+        data = out.joinpath(*entry.path.split("/")).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == expected[entry.original_name], entry.path
+    return len(manifest.entries)
+
+
+def test_browser_api_in_pyodide_under_node(cctv_dir: Path, tmp_path: Path) -> None:
+    seal_for_pyodide(tmp_path)
+
+    run = subprocess.run(
+        [node(), str(RUN), "--exchange", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
+
+    print(run.stdout)
+    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
+    passphrase = age.ScryptIdentity((tmp_path / "pyodide-passphrase.txt").read_text())
+    assert open_from_pyodide(tmp_path, "pyodide-passphrase.zip.age", [passphrase]) == 5
+    identities = age.parse_identity_file((tmp_path / "pyodide-identity.txt").read_text())
+    assert open_from_pyodide(tmp_path, "pyodide-key.zip.age", list(identities)) == 3
+
+
+def test_data_offsets_find_stored_bytes_past_local_extra_fields(tmp_path: Path) -> None:
+    # The page slices files out of the verified ZIP at VerifiedBundle.data_offset; a local
+    # header may carry an extra field (ZIP64 sizes, timestamps from other tools), so the
+    # offset must come from the local header, not from the central directory's name alone.
+    records = tmp_path / "records"
+    records.mkdir()
+    originals = {"a.jpg": b"\xff\xd8\xff\xe0" + b"a" * 5000, "b.pdf": b"%PDF-1.7\n" + b"b" * 300}
+    for name, data in originals.items():
+        (records / name).write_bytes(data)
+    plain = io.BytesIO()
+    write_bundle(plain, pipeline.collect_inputs([records]), Details())
+    with_extra = io.BytesIO()
+    # An "unknown" extra record (id 0xCAFE, 4 bytes); zipfile writes it in the local header.
+    extra = struct.pack("<HH4s", 0xCAFE, 4, b"test")
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(with_extra, "w") as target:
+        for info in source.infolist():
+            info.extra = extra
+            target.writestr(info, source.read(info))
+
+    for zipped in (plain, with_extra):
+        zipped.seek(0)
+        with verify_bundle(zipped) as bundle:
+            content = zipped.getvalue()
+            for entry in bundle.manifest.entries:
+                start = bundle.data_offset(entry.path)
+                data = content[start : start + entry.size]
+                assert data == originals[entry.original_name.split("/")[-1]]
