@@ -1,0 +1,113 @@
+"""The page in Debian's Chromium, served from a fresh build on 127.0.0.1.
+
+Chromium is told to resolve every host name to nothing except the ones a test
+maps to 127.0.0.1, so a stray request fails here instead of leaving the machine;
+the tests also record every request and check its origin.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+INTRANET_HOST = "intranet.test"
+SCREENSHOTS = REPO / "build" / "screenshots"
+BOOT_TIMEOUT_MS = 60_000
+WORK_TIMEOUT_MS = 120_000
+
+
+def _serve_handler() -> type[http.server.SimpleHTTPRequestHandler]:
+    """The handler of scripts/serve.py, so tests serve the site exactly as people do."""
+    spec = importlib.util.spec_from_file_location("serve", REPO / "scripts" / "serve.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    class Quiet(module.Handler):  # type: ignore[name-defined,misc]
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the tests record requests in the browser instead."""
+
+    return Quiet
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh build of the site, made by build.py as a person would."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--out", str(out)], check=True, timeout=600
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def site(dist: Path) -> Iterator[str]:
+    """The base URL of ``dist`` served on 127.0.0.1 (port chosen by the system)."""
+    handler = functools.partial(_serve_handler(), directory=str(dist))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run scripts/test, which installs it")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--host-resolver-rules=MAP {INTRANET_HOST} 127.0.0.1, MAP * ~NOTFOUND, "
+            "EXCLUDE 127.0.0.1",
+        ],
+    }
+
+
+@pytest.fixture
+def requests_seen(page: Page) -> list[str]:
+    """Every URL the page and its worker request, in order."""
+    seen: list[str] = []
+    page.context.on("request", lambda request: seen.append(request.url))
+    return seen
+
+
+def wait_for_state(page: Page, *states: str, timeout: int = WORK_TIMEOUT_MS) -> str:
+    """Wait until ``<body data-state>`` is one of ``states``; return it."""
+    selector = ", ".join(f'body[data-state="{state}"]' for state in states)
+    page.wait_for_selector(selector, timeout=timeout, state="attached")
+    return str(page.get_attribute("body", "data-state"))
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    assert wait_for_state(page, "ready", "error", timeout=BOOT_TIMEOUT_MS) == "ready", (
+        page.text_content("#status")
+    )
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a picture of the screen for people to look at (build/screenshots/)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

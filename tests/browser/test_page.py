@@ -1,0 +1,261 @@
+"""The page seals and opens in Chromium, interoperates with the CLI and age, and stays local."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page
+
+from orthoshare import age, pipeline
+from orthoshare.bundle.manifest import Patient
+from orthoshare.bundle.writer import Details
+
+from .conftest import INTRANET_HOST, WORK_TIMEOUT_MS, open_page, screenshot, wait_for_state
+
+PASSPHRASE = "molar-canine-incisor-premolar"
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> dict[str, bytes]:
+    """Files as a clinician has them: a photo, a scan, a PDF and some binary."""
+    files = {
+        "smile.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(5000),
+        "upper.stl": b"solid upper\nfacet normal 0 0 1\nendfacet\nendsolid upper\n",
+        "letter.pdf": b"%PDF-1.7\n" + os.urandom(3000) + b"\n%%EOF\n",
+        "raw.bin": os.urandom(200_000),
+    }
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return files
+
+
+def add_records(page: Page, tmp_path: Path, records: dict[str, bytes]) -> None:
+    page.set_input_files("#pick-files", [str(tmp_path / "records" / n) for n in records])
+    page.wait_for_selector(f"#send-files tbody tr:nth-child({len(records)})")
+    wait_for_state(page, "ready")
+
+
+def fill_details(page: Page) -> None:
+    page.fill("#patient-name", "Ana Pérez")
+    page.fill("#patient-id", "P-17")
+    page.fill("#patient-birth-date", "2011-04-02")
+    page.select_option("#patient-sex", "F")
+    page.fill("#sender-name", "Dr Lee")
+    page.fill("#recipient-name", "Dr Kim")
+    page.fill("#note", "Pre-surgical records")
+
+
+def seal_in_page(page: Page, tmp_path: Path) -> Path:
+    with page.expect_download(timeout=WORK_TIMEOUT_MS) as download:
+        page.click("#seal")
+    assert wait_for_state(page, "done", "error") == "done", page.text_content("#send-message")
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    return target
+
+
+def assert_same_origin(requests: list[str], origin: str) -> None:
+    foreign = [url for url in requests if not url.startswith(("blob:", "data:"))]
+    foreign = [u for u in foreign if f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" != origin]
+    assert foreign == [], "requests left the page's origin"
+
+
+def test_the_page_boots_with_every_request_to_its_own_origin(
+    page: Page, site: str, requests_seen: list[str]
+) -> None:
+    open_page(page, site)
+    screenshot(page, "01-send-ready")
+    assert requests_seen, "no request recorded"
+    assert_same_origin(requests_seen, site.rstrip("/"))
+
+
+def test_sealed_in_the_page_with_a_passphrase_opens_with_the_cli_byte_exact(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes], requests_seen: list[str]
+) -> None:
+    open_page(page, site)
+    add_records(page, tmp_path, records)
+    fill_details(page)
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#passphrase-again", PASSPHRASE)
+    screenshot(page, "02-send-filled")
+    sealed = seal_in_page(page, tmp_path)
+    screenshot(page, "03-send-done")
+
+    assert re.fullmatch(r"orthoshare-\d{8}-[A-Z0-9]{6}\.zip\.age", sealed.name)
+    manifest = pipeline.open_(sealed, [age.ScryptIdentity(PASSPHRASE)], tmp_path / "out")
+    assert manifest.patient == Patient("Ana Pérez", "P-17", "2011-04-02", "F")
+    assert {e.original_name: e.kind for e in manifest.entries} == {
+        "smile.jpg": "photo", "upper.stl": "scan", "letter.pdf": "document", "raw.bin": "other",
+    }  # fmt: skip
+    for name, data in records.items():
+        assert (tmp_path / "out" / "ORIGINAL" / name).read_bytes() == data
+    assert_same_origin(requests_seen, site.rstrip("/"))
+
+
+def test_sealed_in_the_page_to_a_key_opens_with_the_age_cli(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes], age_cli: str
+) -> None:
+    identity = age.X25519Identity.generate()
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(age.format_identity_file(identity))
+    open_page(page, site)
+    add_records(page, tmp_path, records)
+    page.check("#protect-keys")
+    page.fill("#recipient-keys", str(identity.recipient))
+    page.wait_for_selector("#recipient-keys-status:has-text('1 valid key')")
+    sealed = seal_in_page(page, tmp_path)
+
+    bundle = tmp_path / "bundle.zip"
+    subprocess.run([age_cli, "-d", "-i", str(key_file), "-o", str(bundle), str(sealed)], check=True)
+    subprocess.run(["unzip", "-q", str(bundle), "-d", str(tmp_path / "unzipped")], check=True)
+    for name, data in records.items():
+        assert (tmp_path / "unzipped" / "ORIGINAL" / name).read_bytes() == data
+
+
+def seal_with_cli(tmp_path: Path, records: dict[str, bytes], recipient: age.Recipient) -> Path:
+    result = pipeline.seal(
+        pipeline.collect_inputs([tmp_path / "records" / name for name in records]),
+        [recipient],
+        tmp_path,
+        Details(patient=Patient("Ana Pérez", "P-17")),
+    )
+    return result.path
+
+
+def test_sealed_by_the_cli_opens_in_the_page_with_the_cover_sheet_first(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    identity = age.X25519Identity.generate()
+    sealed = seal_with_cli(tmp_path, records, identity.recipient)
+    open_page(page, site)
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(sealed))
+    page.wait_for_selector("#open-key-fields:not([hidden])")
+    page.fill("#identity-text", age.format_identity_file(identity))
+    page.click("#open-button")
+    assert wait_for_state(page, "done", "error") == "done", page.text_content("#open-message")
+    assert page.text_content("#cover-title") == "Records of Ana Pérez"
+    assert page.locator("#open-files tbody tr").count() == len(records)
+    screenshot(page, "04-open-done")
+
+    with page.expect_download() as download:
+        page.click("button[aria-label='Save ORIGINAL/raw.bin']")
+    saved = tmp_path / "saved.bin"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == records["raw.bin"]
+
+
+@pytest.mark.parametrize("damage", ["wrong-passphrase", "truncated", "not-age", "wrong-key"])
+def test_a_bad_file_or_secret_is_said_plainly_and_nothing_is_offered(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes], damage: str
+) -> None:
+    if damage == "wrong-key":
+        sealed = seal_with_cli(tmp_path, records, age.X25519Identity.generate().recipient)
+    else:
+        sealed = seal_with_cli(tmp_path, records, age.ScryptRecipient(PASSPHRASE, work_factor=12))
+    if damage == "truncated":
+        sealed.write_bytes(sealed.read_bytes()[:-100])
+    if damage == "not-age":
+        sealed.write_bytes(records["letter.pdf"])
+    expected = {
+        "wrong-passphrase": "Wrong passphrase.",
+        "truncated": "The encrypted content is damaged or truncated",
+        "not-age": "This is not a valid age file",
+        "wrong-key": "None of the given keys can open this file",
+    }[damage]
+
+    open_page(page, site)
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(sealed))
+    if damage == "not-age":
+        page.wait_for_selector("#open-message:has-text('not a valid age file')")
+        assert wait_for_state(page, "error") == "error"
+    else:
+        if damage == "wrong-key":
+            page.wait_for_selector("#open-key-fields:not([hidden])")
+            page.fill("#identity-text", age.format_identity_file(age.X25519Identity.generate()))
+        else:
+            # A wrong passphrase is found before any damage: only it may be wrong here.
+            passphrase = "not the passphrase" if damage == "wrong-passphrase" else PASSPHRASE
+            page.fill("#open-passphrase", passphrase)
+        page.click("#open-button")
+        assert wait_for_state(page, "error", "done") == "error"
+    assert expected in str(page.text_content("#open-message"))
+    assert page.is_hidden("#cover")
+    assert page.locator("#open-files tbody tr").count() == 0
+    screenshot(page, f"05-open-error-{damage}")
+
+
+def test_a_plain_http_intranet_origin_without_webcrypto_seals_and_opens(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes], requests_seen: list[str]
+) -> None:
+    intranet = site.replace("127.0.0.1", INTRANET_HOST)
+    open_page(page, intranet)
+    assert page.evaluate("() => window.isSecureContext") is False
+    assert page.evaluate("() => typeof crypto.subtle") == "undefined"
+    add_records(page, tmp_path, records)
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#passphrase-again", PASSPHRASE)
+    sealed = seal_in_page(page, tmp_path)
+
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(sealed))
+    page.fill("#open-passphrase", PASSPHRASE)
+    page.click("#open-button")
+    assert wait_for_state(page, "done", "error") == "done", page.text_content("#open-message")
+    assert page.locator("#open-files tbody tr").count() == len(records)
+    assert_same_origin(requests_seen, intranet.rstrip("/"))
+
+
+def test_keys_are_generated_in_the_page_and_the_identity_file_opens_files(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    open_page(page, site)
+    page.click("#tab-keys")
+    page.click("#keygen")
+    wait_for_state(page, "done")
+    public_key = page.input_value("#public-key")
+    with page.expect_download() as download:
+        page.click("#save-identity")
+    key_file = tmp_path / "identity.txt"
+    download.value.save_as(key_file)
+    screenshot(page, "06-keys")
+
+    identities = age.parse_identity_file(key_file.read_text())
+    assert str(identities[0].recipient) == public_key
+    sealed = seal_with_cli(tmp_path, records, age.X25519Recipient.parse(public_key))
+    assert pipeline.list_(sealed, identities).patient.name == "Ana Pérez"
+
+
+def test_every_control_has_a_label_and_the_send_flow_works_from_the_keyboard(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    open_page(page, site)
+    unlabeled = page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea, button')]
+            .filter((el) => !(el.labels?.length || el.getAttribute('aria-label')
+                              || el.textContent.trim()))
+            .map((el) => el.id || el.outerHTML)"""
+    )
+    assert unlabeled == []
+    add_records(page, tmp_path, records)
+    page.focus("#patient-name")
+    page.keyboard.type("Ana Pérez")
+    page.focus("#passphrase")
+    page.keyboard.type(PASSPHRASE)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSPHRASE)
+    page.focus("#seal")
+    with page.expect_download(timeout=WORK_TIMEOUT_MS) as download:
+        page.keyboard.press("Enter")
+    assert wait_for_state(page, "done", "error") == "done", page.text_content("#send-message")
+    sealed = tmp_path / "kb.age"
+    download.value.save_as(sealed)
+    assert pipeline.list_(sealed, [age.ScryptIdentity(PASSPHRASE)]).patient.name == "Ana Pérez"

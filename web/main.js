@@ -1,0 +1,421 @@
+// The page: DOM only. All work happens in the worker (web/worker.js), in Python.
+//
+// The page's state is on <body data-state>: booting, ready, working, done, error,
+// so people and tests can tell where it is without guessing. Patient data is
+// never written to storage, the console or the URL.
+
+import { createApi } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const body = document.body;
+const IMAGE_TYPES = new Set(["image/jpeg", "image/png"]);
+
+function setState(state, message = "") {
+  body.dataset.state = state;
+  if (message) $("status").textContent = message;
+}
+
+const api = createApi(new Worker(new URL("./worker.js", import.meta.url), { type: "module" }), {
+  onBootStep: (step) => setState("booting", `Starting: ${step}…`),
+  onReady: () => setState("ready", "Ready. Nothing you add leaves this computer."),
+  onBootError: (message) =>
+    setState("error", `orthoshare could not start in this browser: ${message}`),
+});
+
+// ---- helpers -----------------------------------------------------------------------
+
+const objectUrls = new Set();
+function objectUrl(blob) {
+  const url = URL.createObjectURL(blob);
+  objectUrls.add(url);
+  return url;
+}
+function revoke(url) {
+  URL.revokeObjectURL(url);
+  objectUrls.delete(url);
+}
+
+function download(blob, name) {
+  const url = objectUrl(blob);
+  const link = Object.assign(document.createElement("a"), { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The download has its own reference by now; the URL is no longer needed.
+  setTimeout(() => revoke(url), 60_000);
+}
+
+function formatSize(bytes) {
+  if (bytes < 1000) return `${bytes} bytes`;
+  const units = ["KB", "MB", "GB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function cell(row, content) {
+  const td = row.insertCell();
+  if (content instanceof Node) td.append(content);
+  else td.textContent = content ?? "";
+  return td;
+}
+
+function thumbnail(blob, mediaType, alt) {
+  if (!IMAGE_TYPES.has(mediaType)) return document.createTextNode("—");
+  const image = Object.assign(document.createElement("img"), { alt, className: "thumbnail" });
+  image.src = objectUrl(blob);
+  return image;
+}
+
+function showError(target, error) {
+  const hint = error.hint ? ` ${error.hint[0].toUpperCase()}${error.hint.slice(1)}.` : "";
+  const message = error.message ?? String(error);
+  target.textContent = `${message[0].toUpperCase()}${message.slice(1)}.${hint}`;
+  setState("error", "Something went wrong: see the message below.");
+}
+
+function showProgress(bar, label) {
+  bar.hidden = false;
+  bar.value = 0;
+  return (step, done, total) => {
+    bar.value = total ? done / total : 1;
+    $("status").textContent = `${label}: ${step} ${Math.floor(100 * bar.value)}%`;
+  };
+}
+
+// ---- tabs --------------------------------------------------------------------------
+
+for (const tab of document.querySelectorAll("nav button")) {
+  tab.addEventListener("click", () => {
+    for (const other of document.querySelectorAll("nav button")) {
+      const selected = other === tab;
+      other.setAttribute("aria-pressed", String(selected));
+      $(other.getAttribute("aria-controls")).hidden = !selected;
+    }
+  });
+}
+
+// ---- send --------------------------------------------------------------------------
+
+let items = []; // {file, path, info, thumbnailUrl}
+
+async function addFiles(entries) {
+  if (!entries.length) return;
+  setState("working", "Looking at the files…");
+  try {
+    const infos = await api.call("describe", [entries]);
+    entries.forEach((entry, index) => items.push({ ...entry, info: infos[index] }));
+    renderSendFiles();
+    setState("ready", `${items.length} file${items.length === 1 ? "" : "s"} ready to seal.`);
+  } catch (error) {
+    showError($("send-message"), error);
+  }
+}
+
+function renderSendFiles() {
+  const table = $("send-files");
+  const rows = table.tBodies[0];
+  for (const img of rows.querySelectorAll("img")) revoke(img.src);
+  rows.replaceChildren();
+  table.hidden = items.length === 0;
+  items.forEach((item, index) => {
+    const row = rows.insertRow();
+    cell(row, thumbnail(item.file, item.info.media_type, `Preview of ${item.path}`));
+    cell(row, item.path);
+    cell(row, item.info.kind);
+    cell(row, formatSize(item.file.size));
+    for (const field of ["label", "view"]) {
+      const input = Object.assign(document.createElement("input"), {
+        value: item[field] ?? "",
+        placeholder: field === "view" ? "e.g. IV01" : "",
+      });
+      input.setAttribute("aria-label", `${field === "view" ? "ADA-1100 view" : "Label"} of ${item.path}`);
+      input.addEventListener("input", () => (item[field] = input.value.trim() || null));
+      cell(row, input);
+    }
+    const remove = Object.assign(document.createElement("button"), {
+      type: "button",
+      textContent: "Remove",
+    });
+    remove.setAttribute("aria-label", `Remove ${item.path}`);
+    remove.addEventListener("click", () => {
+      items.splice(index, 1);
+      renderSendFiles();
+    });
+    cell(row, remove);
+  });
+}
+
+function fromPicker(input) {
+  const picked = [...input.files].map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+  input.value = "";
+  return picked;
+}
+$("pick-files").addEventListener("change", (event) => addFiles(fromPicker(event.target)));
+$("pick-folder").addEventListener("change", (event) => addFiles(fromPicker(event.target)));
+
+async function walk(entry) {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    return [{ file, path: entry.fullPath.replace(/^\//, "") }];
+  }
+  const reader = entry.createReader();
+  const children = [];
+  for (;;) {
+    const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    if (!batch.length) break;
+    children.push(...batch);
+  }
+  return (await Promise.all(children.map(walk))).flat();
+}
+
+function dropZone(zone, onEntries) {
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", async (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    const entries = [...event.dataTransfer.items]
+      .map((item) => item.webkitGetAsEntry?.())
+      .filter(Boolean);
+    onEntries((await Promise.all(entries.map(walk))).flat());
+  });
+}
+dropZone($("send-drop"), addFiles);
+
+function protection() {
+  return document.querySelector("input[name=protect]:checked").value;
+}
+for (const radio of document.querySelectorAll("input[name=protect]")) {
+  radio.addEventListener("change", () => {
+    $("passphrase-fields").hidden = protection() !== "passphrase";
+    $("keys-fields").hidden = protection() !== "keys";
+  });
+}
+
+$("passphrase").addEventListener("input", async () => {
+  const passphrase = $("passphrase").value;
+  if (!passphrase) return ($("passphrase-strength").textContent = "");
+  const { bits, verdict } = await api.call("passphraseStrength", [passphrase]);
+  $("passphrase-strength").textContent = `Strength: ${verdict} (about ${bits} bits).`;
+});
+
+$("generate-passphrase").addEventListener("click", async () => {
+  const { passphrase } = await api.call("generatePassphrase");
+  for (const id of ["passphrase", "passphrase-again"]) {
+    $(id).value = passphrase;
+    $(id).type = "text"; // it must be read out or copied to the recipient
+  }
+  $("passphrase").dispatchEvent(new Event("input"));
+});
+
+function recipientLines() {
+  return $("recipient-keys")
+    .value.split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"));
+}
+
+async function checkRecipients() {
+  const lines = recipientLines();
+  for (const [index, line] of lines.entries()) {
+    try {
+      await api.call("parseRecipient", [line]);
+    } catch (error) {
+      $("recipient-keys-status").textContent = `Key ${index + 1} is not valid: ${error.message}.`;
+      return false;
+    }
+  }
+  $("recipient-keys-status").textContent = lines.length
+    ? `${lines.length} valid key${lines.length === 1 ? "" : "s"}.`
+    : "";
+  return lines.length > 0;
+}
+$("recipient-keys").addEventListener("input", checkRecipients);
+
+function sealRequest() {
+  const value = (id) => $(id).value.trim();
+  const request = {
+    details: {
+      patient: {
+        name: value("patient-name"),
+        id: value("patient-id"),
+        birth_date: value("patient-birth-date"),
+        sex: value("patient-sex"),
+      },
+      sender: {
+        name: value("sender-name"),
+        organization: value("sender-organization"),
+        contact: value("sender-contact"),
+      },
+      recipient: { name: value("recipient-name") },
+      note: $("note").value,
+      consent: $("consent").value,
+      deidentified: false,
+    },
+    annotations: items.map((item) => ({ label: item.label ?? null, view: item.view ?? null, kind: null })),
+    passphrase: null,
+    recipients: [],
+    armor: false,
+  };
+  if (protection() === "passphrase") request.passphrase = $("passphrase").value;
+  else request.recipients = recipientLines();
+  return request;
+}
+
+$("send-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const message = $("send-message");
+  message.textContent = "";
+  if (!items.length) return showError(message, { message: "add the files to send first" });
+  if (protection() === "passphrase") {
+    if (!$("passphrase").value) return showError(message, { message: "type or generate a passphrase" });
+    if ($("passphrase").value !== $("passphrase-again").value)
+      return showError(message, { message: "the two passphrases differ" });
+  } else if (!(await checkRecipients())) {
+    return showError(message, { message: "add at least one valid public key (age1…)" });
+  }
+  setState("working", "Sealing…");
+  try {
+    const entries = items.map(({ file, path }) => ({ file, path }));
+    const result = await api.call("seal", [entries, sealRequest()], {
+      onProgress: showProgress($("send-progress"), "Sealing"),
+    });
+    download(result.file, result.name);
+    message.textContent = `Sealed ${result.manifest.entries.length} files into ${result.name}.`;
+    setState("done", "Sealed. The browser downloaded the encrypted file.");
+  } catch (error) {
+    showError(message, error);
+  }
+});
+
+// ---- open --------------------------------------------------------------------------
+
+let sealed = null;
+let openedUrls = [];
+
+async function chooseSealed(file) {
+  sealed = file;
+  $("sealed-name").textContent = file.name;
+  $("open-message").textContent = "";
+  try {
+    const inspection = await api.call("inspect", [file]);
+    const byKey = inspection.needs === "key";
+    $("open-key-fields").hidden = !byKey;
+    $("open-passphrase-fields").hidden = byKey;
+    setState("ready", byKey ? "This file opens with your identity file." : "This file opens with a passphrase.");
+  } catch (error) {
+    showError($("open-message"), error);
+  }
+}
+$("pick-sealed").addEventListener("change", (event) => {
+  if (event.target.files.length) chooseSealed(event.target.files[0]);
+});
+dropZone($("open-drop"), (entries) => entries.length && chooseSealed(entries[0].file));
+
+async function openRequest() {
+  if (!$("open-passphrase-fields").hidden) return { passphrase: $("open-passphrase").value };
+  const file = $("identity-file").files[0];
+  return { identities: file ? await file.text() : $("identity-text").value };
+}
+
+function renderOpened(result) {
+  for (const url of openedUrls) revoke(url);
+  openedUrls = [];
+  const { manifest, entries, bundle } = result;
+  const patient = manifest.patient;
+  $("cover-title").textContent = `Records of ${patient.name || "a patient"}`;
+  const facts = [
+    ["Patient ID", patient.id],
+    ["Birth date", patient.birth_date],
+    ["Sex", patient.sex],
+    ["From", [manifest.sender.name, manifest.sender.organization].filter(Boolean).join(", ")],
+    ["Contact", manifest.sender.contact],
+    ["To", manifest.recipient.name],
+    ["Sealed", manifest.created.replace("T", " ").replace("Z", " UTC")],
+    ["Note", manifest.note],
+    ["Consent", manifest.consent],
+  ];
+  $("cover-facts").replaceChildren(
+    ...facts
+      .filter(([, value]) => value)
+      .flatMap(([term, value]) => [
+        Object.assign(document.createElement("dt"), { textContent: term }),
+        Object.assign(document.createElement("dd"), { textContent: value }),
+      ]),
+  );
+  const rows = $("open-files").tBodies[0];
+  rows.replaceChildren();
+  for (const entry of entries) {
+    const blob = bundle.slice(entry.offset, entry.offset + entry.size, entry.media_type);
+    const row = rows.insertRow();
+    const preview = thumbnail(blob, entry.media_type, `Preview of ${entry.path}`);
+    if (preview.src) openedUrls.push(preview.src);
+    cell(row, preview);
+    cell(row, entry.path);
+    cell(row, entry.kind);
+    cell(row, formatSize(entry.size));
+    cell(row, "✓ sha-256 matches");
+    const save = Object.assign(document.createElement("button"), { type: "button", textContent: "Save" });
+    save.setAttribute("aria-label", `Save ${entry.path}`);
+    save.addEventListener("click", () => download(blob, entry.path.split("/").pop()));
+    cell(row, save);
+  }
+  $("save-all").onclick = () => download(bundle, sealed.name.replace(/\.age$/, "") || "records.zip");
+  $("cover").hidden = false;
+}
+
+$("open-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const message = $("open-message");
+  message.textContent = "";
+  $("cover").hidden = true;
+  if (!sealed) return showError(message, { message: "choose the .zip.age file first" });
+  setState("working", "Opening…");
+  try {
+    const result = await api.call("open", [sealed, await openRequest()], {
+      onProgress: showProgress($("open-progress"), "Opening"),
+    });
+    renderOpened(result);
+    message.textContent = `Opened and verified ${result.entries.length} files.`;
+    setState("done", "Opened. Every file matched the sender's manifest.");
+  } catch (error) {
+    showError(message, error);
+  }
+});
+
+// ---- keys --------------------------------------------------------------------------
+
+let identityFile = "";
+
+$("keygen").addEventListener("click", async () => {
+  const key = await api.call("keygen");
+  identityFile = key.identity_file;
+  $("public-key").value = key.public_key;
+  $("key-result").hidden = false;
+  setState("done", "New key generated. Save your identity file now.");
+});
+
+$("copy-public-key").addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText($("public-key").value);
+  } catch {
+    // No clipboard API on plain-http intranet pages: select for Ctrl+C instead.
+    $("public-key").select();
+  }
+});
+
+$("save-identity").addEventListener("click", () => {
+  download(new Blob([identityFile], { type: "text/plain" }), "orthoshare-identity.txt");
+});
+
+addEventListener("pagehide", () => {
+  for (const url of [...objectUrls]) revoke(url);
+});
