@@ -15,6 +15,16 @@ function setState(state, message = "") {
   if (message) $("status").textContent = message;
 }
 
+const missing = [
+  ["Web Workers", typeof Worker],
+  ["WebAssembly", typeof WebAssembly],
+  ["Blob", typeof Blob],
+].filter(([, type]) => type === "undefined");
+if (missing.length) {
+  setState("error", `This browser lacks ${missing.map(([name]) => name).join(", ")}: use a current Chrome, Edge or Firefox.`);
+  throw new Error("unsupported browser");
+}
+
 const api = createApi(new Worker(new URL("./worker.js", import.meta.url), { type: "module" }), {
   onBootStep: (step) => setState("booting", `Starting: ${step}…`),
   onReady: () => setState("ready", "Ready. Nothing you add leaves this computer."),

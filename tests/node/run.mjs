@@ -113,7 +113,6 @@ function cryptoModulePath() {
 async function importCrypto(path) {
   const crypto = await import(pathToFileURL(path).href);
   await crypto.ready(); // libsodium compiles its wasm
-
   return crypto;
 }
 
