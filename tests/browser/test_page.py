@@ -259,3 +259,33 @@ def test_every_control_has_a_label_and_the_send_flow_works_from_the_keyboard(
     sealed = tmp_path / "kb.age"
     download.value.save_as(sealed)
     assert pipeline.list_(sealed, [age.ScryptIdentity(PASSPHRASE)]).patient.name == "Ana Pérez"
+
+
+def test_no_patient_data_is_left_in_storage_the_console_or_the_url(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    open_page(page, site)
+    add_records(page, tmp_path, records)
+    fill_details(page)
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#passphrase-again", PASSPHRASE)
+    sealed = seal_in_page(page, tmp_path)
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(sealed))
+    page.fill("#open-passphrase", PASSPHRASE)
+    page.click("#open-button")
+    assert wait_for_state(page, "done", "error") == "done"
+
+    stored = page.evaluate(
+        """async () => ({
+            local: localStorage.length,
+            session: sessionStorage.length,
+            databases: (await indexedDB.databases()).length,
+            caches: (await caches.keys()).length,
+        })"""
+    )
+    assert stored == {"local": 0, "session": 0, "databases": 0, "caches": 0}
+    assert not any("Pérez" in line or "P-17" in line for line in console)
+    assert page.url == site
