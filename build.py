@@ -1,14 +1,24 @@
-"""Build ``dist/``, the static site of the page, from pinned inputs.
+"""Build ``dist/``, the static site of the page, and ``dist/orthoshare.html``, the
+same page as one self-contained file, from pinned inputs.
 
-Run ``.venv/bin/python build.py``. The result, for any web server (an intranet
+Run ``.venv/bin/python build.py``. The site, for any web server (an intranet
 one is enough, it needs no secure context)::
 
     dist/index.html                      the page shell, copied
     dist/web/crypto.js                   web/crypto.js bundled by esbuild (one file, no imports)
     dist/web/*.js, dist/web/*.css        every other script and style sheet of web/, copied
+                                         (except the modules only the single file uses)
     dist/pyodide/                        the Pyodide core files the page boots from
     dist/wheels/orthoshare-<version>-py3-none-any.whl
     dist/build-info.json                 every other file of dist/ with its size and sha256
+
+and the single file, for a USB stick or a double-click (browsers refuse to fetch
+the site's files from ``file://``)::
+
+    dist/orthoshare.html                 index.html with the styles and the page script
+                                         inlined, the worker's code, and every file the
+                                         worker loads (Pyodide, the wheel, crypto.js)
+                                         gzip+base64 in blocks the browser never runs
 
 The third-party inputs (the npm packages, and each file taken from them) are
 pinned in ``build-inputs.lock.json``; any difference stops the build, and the
@@ -25,8 +35,11 @@ deliberate upgrade (review the diff of the pin file, then commit it).
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
+import gzip
 import hashlib
+import html.parser
 import json
 import os
 import re
@@ -60,6 +73,24 @@ PYODIDE_FILES = (
 
 #: The one web/ file that is bundled rather than copied.
 BUNDLED_SCRIPT = "crypto.js"
+
+#: The single file, in the output folder beside the site.
+SINGLE_FILE = "orthoshare.html"
+
+#: The module main.js gets its worker from, and what takes its place in the single
+#: file: a browser opening a file:// page cannot start the site's worker.
+WORKER_HOOK = "start-worker.js"
+SINGLE_FILE_WORKER_HOOK = "single-start-worker.js"
+
+#: The single file's worker, bundled with the modules it imports.
+SINGLE_FILE_WORKER = "single-worker.js"
+
+#: web/ modules that only the single file uses; the site leaves them out.
+SINGLE_FILE_ONLY = (SINGLE_FILE_WORKER_HOOK, SINGLE_FILE_WORKER)
+
+#: What index.html must say for the single file to inline the page script.
+PAGE_SCRIPT_TAG = '<script type="module" src="web/main.js"></script>'
+STYLESHEET_TAG = re.compile(r'<link rel="stylesheet" href="web/([A-Za-z0-9_-]+\.css)">')
 
 #: The wheel's file timestamps (1980-01-01, the earliest a ZIP can record). A fixed
 #: value, not the commit time, so the wheel depends on the sources' bytes alone.
@@ -305,7 +336,8 @@ def copy_web(source_root: Path, inputs_root: Path, web_out: Path, pins: dict[str
     read = bundle(entry, inputs_root, web_out / BUNDLED_SCRIPT)
     check_bundle_inputs(read, inputs_root, pins["bundle"])
     for path in sorted(web.iterdir()):
-        if path.suffix in (".js", ".css") and path.name != BUNDLED_SCRIPT and path.is_file():
+        copied = path.name != BUNDLED_SCRIPT and path.name not in SINGLE_FILE_ONLY
+        if path.suffix in (".js", ".css") and copied and path.is_file():
             shutil.copyfile(path, web_out / path.name)
 
 
@@ -411,6 +443,171 @@ def build_wheel(py_root: Path, wheels_out: Path) -> Path:
     return wheel
 
 
+# --- the single file -------------------------------------------------------------------
+
+
+def bundle_web_module(web: Path, entry: str, inputs_root: Path, swap: dict[str, str]) -> str:
+    """Bundle one web/ module with the web/ modules it imports; return the minified script.
+
+    esbuild reads a copy of web/'s scripts in a temporary folder, so ``swap`` can put
+    one module's text in another's place (the single file's worker hook in place of
+    the site's) without touching the sources. Only web/ modules may be imported: the
+    npm packages are in crypto.js, which the single file carries as a file of its own.
+
+    Parameters
+    ----------
+    web
+        The web/ folder of the sources.
+    entry
+        The module to bundle, a file name in web/.
+    inputs_root
+        The folder whose ``node_modules/`` holds esbuild.
+    swap
+        File name of a module -> file name of the web/ module whose text replaces it.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "web"
+        copy.mkdir()
+        for path in web.iterdir():
+            if path.suffix == ".js" and path.is_file():
+                shutil.copyfile(path, copy / path.name)
+        for name, replacement in sorted(swap.items()):
+            if not (web / replacement).is_file():
+                raise BuildError(f"{web / replacement} is missing: the single file needs it")
+            shutil.copyfile(web / replacement, copy / name)
+        if not (copy / entry).is_file():
+            raise BuildError(f"{web / entry} is missing: the single file needs it")
+        out_file, metafile = Path(scratch) / "out.js", Path(scratch) / "meta.json"
+        run(
+            [
+                str(esbuild_path(inputs_root)),
+                "--bundle",
+                "--format=esm",
+                "--minify",
+                "--platform=browser",
+                "--target=es2022",
+                f"--metafile={metafile}",
+                f"--outfile={out_file}",
+                "--log-level=warning",
+                f"web/{entry}",
+            ],
+            Path(scratch),
+        )
+        inputs = read_json(metafile)["inputs"]
+        outside = sorted(name for name in inputs if not name.startswith("web/"))
+        if outside:
+            raise BuildError(
+                f"web/{entry} imports {outside[0]}; the single file inlines web/ modules only "
+                f"(npm packages belong in {BUNDLED_SCRIPT})"
+            )
+        return out_file.read_text(encoding="utf-8")
+
+
+class References(html.parser.HTMLParser):
+    """Collects every ``src`` and ``href`` attribute of a page: what it would load."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        links = [(name, value) for name, value in attrs if name in ("src", "href")]
+        self.found += [f"<{tag} {name}={value!r}>" for name, value in links]
+
+
+def references(page: str) -> list[str]:
+    """Return the ``src``/``href`` attributes of ``page`` (script and style text is skipped)."""
+    parser = References()
+    parser.feed(page)
+    parser.close()
+    return parser.found
+
+
+def inline(text: str, start_tag: str, what: str) -> str:
+    """Return ``text`` after ``start_tag`` and before its end tag, or stop the build if the
+    text would end the element early.
+
+    Inside ``<script>`` and ``<style>`` the HTML parser looks for nothing but the end
+    tag (and, in a script, ``<!--``, which changes how it finds that end tag).
+    """
+    tag = start_tag[1:].split(">")[0].split()[0]
+    for trap in (f"</{tag}", "<!--"):
+        if trap in text.lower():
+            raise BuildError(f"{what} contains {trap!r} and cannot be inlined in <{tag}>")
+    return f"{start_tag}\n{text}</{tag}>"
+
+
+def file_block(path: str, data: bytes) -> str:
+    """Return the block that carries one file: gzip (no time stamp, so the bytes depend on
+    ``data`` alone) then base64, in a script element of a type the browser never runs."""
+    packed = base64.b64encode(gzip.compress(data, compresslevel=9, mtime=0)).decode("ascii")
+    return f'<script type="application/octet-stream" data-path="{path}">{packed}</script>\n'
+
+
+def single_file_page(
+    shell: str, web: Path, page_script: str, worker: str, files: dict[str, bytes]
+) -> str:
+    """Return index.html made self-contained.
+
+    Parameters
+    ----------
+    shell
+        The text of index.html.
+    web
+        The web/ folder, for the style sheets.
+    page_script
+        The page's module (main.js bundled, with the single file's worker hook).
+    worker
+        The worker's module, which the page starts from a data: URL (so plain base64:
+        a data: URL takes it as it is).
+    files
+        Path in dist/ -> bytes of every file the worker loads.
+    """
+    if PAGE_SCRIPT_TAG not in shell:
+        raise BuildError(f"index.html has no {PAGE_SCRIPT_TAG}, the script the single file inlines")
+    if shell.count("</body>") != 1:
+        raise BuildError("index.html needs one </body>: the single file puts its files before it")
+
+    def style(match: re.Match[str]) -> str:
+        sheet = web / match.group(1)
+        if not sheet.is_file():
+            raise BuildError(f"index.html links {match.group(0)} but {sheet} is missing")
+        return inline(sheet.read_text(encoding="utf-8"), "<style>", f"web/{match.group(1)}")
+
+    page = STYLESHEET_TAG.sub(style, shell)
+    script = inline(page_script, '<script type="module">', "the bundled web/main.js")
+    page = page.replace(PAGE_SCRIPT_TAG, script)
+    left = references(page)
+    if left:
+        raise BuildError(f"index.html refers to {left[0]}, which the single file cannot inline")
+    code = base64.b64encode(worker.encode("utf-8")).decode("ascii")
+    blocks = [
+        "<!-- What the page runs, read by its script: the worker's code (base64) and the files\n"
+        "     the worker loads (gzip+base64). The browser never runs these blocks. -->\n",
+        f'<script type="text/plain" id="orthoshare-worker">{code}</script>\n',
+        *(file_block(path, data) for path, data in sorted(files.items())),
+    ]
+    return page.replace("</body>", "".join(blocks) + "</body>")
+
+
+def write_single_file(source_root: Path, inputs_root: Path, out: Path, wheel: Path) -> None:
+    """Write ``out/orthoshare.html`` from the site already built in ``out``.
+
+    The files the worker loads are taken from the site's folder, so both builds carry
+    the same bytes: the Pyodide core, the wheel and the bundled crypto.js.
+    """
+    web = source_root / "web"
+    swap = {WORKER_HOOK: SINGLE_FILE_WORKER_HOOK}
+    page_script = bundle_web_module(web, "main.js", inputs_root, swap)
+    worker = bundle_web_module(web, SINGLE_FILE_WORKER, inputs_root, {})
+    carried = [f"pyodide/{name}" for name in PYODIDE_FILES]
+    carried += [f"web/{BUNDLED_SCRIPT}", wheel.relative_to(out).as_posix()]
+    files = {path: (out / path).read_bytes() for path in carried}
+    shell = (source_root / "index.html").read_text(encoding="utf-8")
+    page = single_file_page(shell, web, page_script, worker, files)
+    (out / SINGLE_FILE).write_text(page, encoding="utf-8", newline="\n")
+
+
 # --- the whole build ------------------------------------------------------------------
 
 
@@ -442,7 +639,8 @@ def write_build_info(out: Path, pins: dict[str, Any], wheel: Path) -> None:
 
 
 def build(source_root: Path, inputs_root: Path, out: Path) -> None:
-    """Build the site into ``out``, replacing it only once the whole build succeeded.
+    """Build the site and the single file into ``out``, replacing it only once the whole
+    build succeeded.
 
     Parameters
     ----------
@@ -463,6 +661,7 @@ def build(source_root: Path, inputs_root: Path, out: Path) -> None:
         copy_web(source_root, inputs_root, staging / "web", pins)
         copy_pyodide(inputs_root, staging / "pyodide")
         wheel = build_wheel(source_root / "py", staging / "wheels")
+        write_single_file(source_root, inputs_root, staging, wheel)
         write_build_info(staging, pins, wheel)
         staging.chmod(0o755)
         if out.exists():

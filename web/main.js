@@ -5,6 +5,7 @@
 // never written to storage, the console or the URL.
 
 import { createApi } from "./api.js";
+import { startWorker } from "./start-worker.js";
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -25,7 +26,7 @@ if (missing.length) {
   throw new Error("unsupported browser");
 }
 
-const api = createApi(new Worker(new URL("./worker.js", import.meta.url), { type: "module" }), {
+const api = createApi(startWorker(), {
   onBootStep: (step) => setState("booting", `Starting: ${step}…`),
   onReady: () => setState("ready", "Ready. Nothing you add leaves this computer."),
   onBootError: (message) =>

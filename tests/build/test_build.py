@@ -9,9 +9,12 @@ inputs are the installed node_modules/ (``--inputs-root``).
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import html.parser
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +22,7 @@ import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -32,7 +36,13 @@ PYODIDE_FILES = [
     "python_stdlib.zip",
 ]
 CRYPTO_EXPORTS = "chacha20poly1305Open,chacha20poly1305Seal,ready,scrypt,x25519"
-SHELL = b"<!doctype html><title>stand-in shell</title>\n"
+SHELL = (
+    b"<!doctype html><title>stand-in shell</title>\n"
+    b'<link rel="stylesheet" href="web/style.css">\n'
+    b'<script type="module" src="web/main.js"></script>\n'
+    b"<body></body>\n"
+)
+SINGLE_FILE = "orthoshare.html"
 
 
 def run_build(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
@@ -76,6 +86,8 @@ def source_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     web.mkdir()
     shutil.copyfile(REPO / "web" / "crypto.js", web / "crypto.js")
     (web / "main.js").write_text("// stand-in page script\n")
+    (web / "single-start-worker.js").write_text("// stand-in worker hook of the single file\n")
+    (web / "single-worker.js").write_text("// stand-in worker of the single file\n")
     (web / "style.css").write_text("body { margin: 0 }\n")
     (web / "notes.txt").write_text("neither script nor style: not copied\n")
     shutil.copytree(
@@ -104,6 +116,7 @@ def test_dist_holds_exactly_the_site(dist: Path) -> None:
         [
             "build-info.json",
             "index.html",
+            SINGLE_FILE,
             *(f"pyodide/{name}" for name in PYODIDE_FILES),
             "web/crypto.js",
             "web/main.js",
@@ -369,3 +382,118 @@ def test_leftovers_in_py_and_the_umask_do_not_change_the_wheel(
     )
     assert result.returncode == 0, result.stderr
     assert (out / "wheels" / wheel.name).read_bytes() == wheel.read_bytes()
+
+
+# --- the single file -------------------------------------------------------------------
+
+
+class Block(NamedTuple):
+    """A script element of the single file: its attributes and its text."""
+
+    attrs: dict[str, str | None]
+    text: str
+
+
+class SingleFile(html.parser.HTMLParser):
+    """The single file read as a browser would: links it would follow, and script blocks."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.blocks: list[Block] = []
+        self._open: dict[str, str | None] | None = None
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.links += [f"{tag} {name}={value}" for name, value in attrs if name in ("src", "href")]
+        if tag == "script":
+            self._open = dict(attrs)
+            self.blocks.append(Block(self._open, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self.blocks[-1] = Block(self._open, self.blocks[-1].text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._open = None
+
+
+@pytest.fixture(scope="session")
+def real_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of the real page (index.html, web/, py/ of this repository)."""
+    return build_ok(REPO, tmp_path_factory.mktemp("real") / "dist")
+
+
+def test_the_single_file_of_two_builds_is_byte_identical(real_dist: Path, tmp_path: Path) -> None:
+    again = build_ok(REPO, tmp_path / "again")
+    assert (again / SINGLE_FILE).read_bytes() == (real_dist / SINGLE_FILE).read_bytes()
+    assert tree(again) == tree(real_dist)
+
+
+def test_the_single_file_refers_to_no_other_file_and_no_server(real_dist: Path) -> None:
+    page = (real_dist / SINGLE_FILE).read_text(encoding="utf-8")
+    parsed = SingleFile(page)
+    assert parsed.links == []
+    assert "http://" not in page
+    assert "https://" not in page
+    assert "<link" not in page
+    # Exactly one script runs (the page's module); every other block is data.
+    types = [block.attrs.get("type") for block in parsed.blocks]
+    assert types.count("module") == 1
+    assert set(types) == {"module", "text/plain", "application/octet-stream"}
+
+
+def test_the_single_file_carries_the_sites_files_gzipped_without_a_time_stamp(
+    real_dist: Path,
+) -> None:
+    parsed = SingleFile((real_dist / SINGLE_FILE).read_text(encoding="utf-8"))
+    carried = {
+        str(block.attrs["data-path"]): base64.b64decode(block.text, validate=True)
+        for block in parsed.blocks
+        if block.attrs.get("type") == "application/octet-stream"
+    }
+    wheel = f"wheels/orthoshare-{package_version()}-py3-none-any.whl"
+    assert sorted(carried) == sorted(
+        [*(f"pyodide/{name}" for name in PYODIDE_FILES), "web/crypto.js", wheel]
+    )
+    for path, packed in carried.items():
+        assert packed[:2] == b"\x1f\x8b", path  # gzip
+        assert packed[4:8] == bytes(4), f"{path}: a gzip time stamp makes builds differ"
+        assert gzip.decompress(packed) == (real_dist / path).read_bytes(), path
+
+
+def test_the_single_file_inlines_the_page_and_its_worker(real_dist: Path) -> None:
+    page = (real_dist / SINGLE_FILE).read_text(encoding="utf-8")
+    parsed = SingleFile(page)
+    (script,) = [block.text for block in parsed.blocks if block.attrs.get("type") == "module"]
+    (worker,) = [block for block in parsed.blocks if block.attrs.get("type") == "text/plain"]
+    assert worker.attrs["id"] == "orthoshare-worker"
+    worker_code = base64.b64decode(worker.text, validate=True).decode("utf-8")
+    # The bundles hold no import left to resolve: the page would have nothing to fetch it from.
+    for code in (script, worker_code):
+        assert not static_imports(code), code[:200]
+    assert "data:text/javascript;base64," in script  # the worker starts from a data: URL
+    assert "orthoshare-memory:/" in worker_code  # and answers Pyodide's fetches itself
+    css = (REPO / "web" / "style.css").read_text(encoding="utf-8")
+    assert f"<style>\n{css}</style>" in page
+    # The site keeps its own worker; the single file's modules stay out of it.
+    assert sorted(path.name for path in (real_dist / "web").iterdir()) == [
+        "api.js", "crypto.js", "main.js", "service.js", "start-worker.js", "style.css", "worker.js",
+    ]  # fmt: skip
+
+
+def static_imports(code: str) -> list[str]:
+    """The static imports and exports-from left in a bundled module."""
+    return re.findall(r"""(?:^|[;}\s])(?:import|export)[^;(]*?from\s*["'][^"']+["']""", code)
+
+
+def test_a_shell_without_the_page_script_stops_the_build(source_root: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "source"
+    shutil.copytree(source_root, plain)
+    (plain / "index.html").write_text("<!doctype html><title>no script</title><body></body>\n")
+    result = run_build("--source-root", plain, "--out", tmp_path / "dist")
+    assert result.returncode == 1
+    assert '<script type="module" src="web/main.js"></script>' in result.stderr
+    assert not (tmp_path / "dist").exists()

@@ -1,0 +1,122 @@
+// What every orthoshare worker does, whatever it loads from: boot Pyodide in named
+// steps, then answer the page's requests (api.js) by calling orthoshare.browser.
+//
+// Python does all the work; this module only moves data. Where the Pyodide core, our
+// wheel and the crypto primitives come from is the caller's business (a loader), so
+// the site's worker (worker.js, fetching from its server) and the single file's worker
+// (single-worker.js, loading from memory) share the message table and the Python calls.
+// Files are read with FileReaderSync, which exists only in workers, in slices Python
+// asks for.
+
+const reader = new FileReaderSync();
+
+export function readSlice(blob, start, end) {
+  return new Uint8Array(reader.readAsArrayBuffer(blob.slice(start, end)));
+}
+
+// Files dropped as folders have no webkitRelativePath of their own, so the page
+// sends {file, path}; Python sees one File-like object with the path on it.
+function asInput({ file, path }) {
+  return {
+    name: file.name,
+    size: file.size,
+    webkitRelativePath: path,
+    slice: (start, end) => file.slice(start, end),
+  };
+}
+
+/** The paths (relative to the site's root) of our wheel among `paths`. */
+export function ourWheels(paths) {
+  return paths.filter((path) => path.startsWith("wheels/orthoshare-") && path.endsWith(".whl"));
+}
+
+export function toJs(proxy) {
+  // Results are plain dicts/lists; convert once and free the Python side.
+  const value = proxy?.toJs ? proxy.toJs({ dict_converter: Object.fromEntries }) : proxy;
+  proxy?.destroy?.();
+  return value;
+}
+
+/**
+ * Boot with `loader` and return orthoshare.browser once it runs. The loader has three
+ * async methods: loadPyodide() gives a started Pyodide, wheelUrls() the URLs of our
+ * wheel for pyodide.loadPackage, crypto() the module of web/crypto.js.
+ */
+async function boot(loader) {
+  const step = (name) => postMessage({ kind: "boot-step", step: name });
+  step("loading the Python runtime");
+  const pyodide = await loader.loadPyodide();
+  step("loading orthoshare");
+  // loadPackage reports failures only through errorCallback, never by rejecting.
+  const failures = [];
+  await pyodide.loadPackage(await loader.wheelUrls(), {
+    messageCallback: () => {},
+    errorCallback: (message) => failures.push(message),
+  });
+  if (failures.length) throw new Error(`could not load orthoshare: ${failures.join("; ")}`);
+  step("loading the cryptography");
+  const crypto = await loader.crypto();
+  await crypto.ready();
+  step("starting");
+  const browser = pyodide.pyimport("orthoshare.browser");
+  return { browser, info: toJs(browser.boot(crypto)) };
+}
+
+function operationsOf(browser) {
+  return {
+    describe: (entries) => browser.describe(entries.map(asInput), readSlice),
+    inspect: (file) => browser.inspect(file, readSlice),
+    keygen: () => browser.keygen(),
+    parseRecipient: (text) => browser.parse_recipient(text),
+    generatePassphrase: () => browser.generate_passphrase(),
+    passphraseStrength: (passphrase) => browser.passphrase_strength(passphrase),
+    seal(entries, request, progress) {
+      const parts = [];
+      const files = entries.map(asInput);
+      const result = toJs(
+        browser.seal(files, JSON.stringify(request), readSlice, (chunk) => parts.push(chunk), progress),
+      );
+      if (result.error) return result;
+      return { ...result, file: new Blob(parts, { type: "application/octet-stream" }) };
+    },
+    open(file, request, progress) {
+      const result = toJs(browser.open_(file, JSON.stringify(request), readSlice, progress));
+      if (result.error) return result;
+      const bundle = new Blob([result.bundle], { type: "application/zip" });
+      return { manifest: result.manifest, entries: result.entries, cover: result.cover, bundle };
+    },
+  };
+}
+
+/** Boot with `loader` (see boot) and answer the page's requests {id, op, args}. */
+export function serve(loader) {
+  let operations = null;
+  const booted = boot(loader).then(
+    ({ browser, info }) => {
+      operations = operationsOf(browser);
+      postMessage({ kind: "ready", version: info.version });
+    },
+    (error) => postMessage({ kind: "boot-error", message: String(error?.message ?? error) }),
+  );
+
+  addEventListener("message", async ({ data }) => {
+    // Only requests carry an op; anything else is for the loader (the single file
+    // hands its worker the Pyodide files this way).
+    if (typeof data?.op !== "string") return;
+    const { id, op, args } = data;
+    await booted;
+    const progress = (step, done, total) => postMessage({ id, kind: "progress", step, done, total });
+    try {
+      if (!operations) throw new Error("orthoshare did not start");
+      const value = toJs(operations[op](...args, progress));
+      if (value?.error) postMessage({ id, kind: "error", error: value.error });
+      else postMessage({ id, kind: "result", value });
+    } catch (error) {
+      postMessage({
+        id,
+        kind: "error",
+        error: { kind: "InternalError", message: String(error?.message ?? error), hint: "" },
+      });
+    }
+  });
+}
