@@ -18,6 +18,7 @@ FORMAT = "orthoshare/1"
 MANIFEST_NAME = "ORTHOSHARE.json"
 COVER_NAME = "INDEX.HTM"
 ORIGINALS_DIR = "ORIGINAL/"
+DICOM_DIR = "DICOM/"
 KINDS = ("photo", "radiograph", "scan", "document", "dicom", "other")
 SEXES = ("", "F", "M", "O")
 #: A manifest larger than this is refused before it is parsed.

@@ -11,11 +11,13 @@ members can check every size in the ZIP against the manifest exactly.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import BinaryIO, Protocol
+from pathlib import Path
+from typing import IO, BinaryIO, Protocol
 
 from .. import __version__
 from ..age.interfaces import Sink
@@ -23,10 +25,12 @@ from ..errors import InputError, ManifestError, NoInputsError
 from .cover import render_cover
 from .manifest import (
     COVER_NAME,
+    DICOM_DIR,
     KINDS,
     MANIFEST_NAME,
     ORIGINALS_DIR,
     Cover,
+    DicomRef,
     Entry,
     Manifest,
     Party,
@@ -99,6 +103,31 @@ def _utc_timestamp(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _copy(
+    name: str,
+    head: bytes,
+    rest: BinaryIO,
+    size: int,
+    out: IO[bytes],
+    on_bytes: Callable[[int], None],
+) -> str:
+    """Copy ``head`` then the rest of ``rest`` (``size`` bytes) to ``out``; return the sha256."""
+    digest = hashlib.sha256(head)
+    out.write(head)
+    written = len(head)
+    on_bytes(len(head))
+    while piece := rest.read(_PIECE):
+        digest.update(piece)
+        out.write(piece)
+        written += len(piece)
+        on_bytes(len(piece))
+        if written > size:
+            break
+    if written != size:
+        raise InputError(f"{name} changed size while it was being read")
+    return digest.hexdigest()
+
+
 class _BundleZip:
     def __init__(self, dst: Sink, now: datetime) -> None:
         self._zip = zipfile.ZipFile(_Output(dst), "w", allowZip64=True)
@@ -115,21 +144,8 @@ class _BundleZip:
         self, name: str, head: bytes, rest: BinaryIO, size: int, on_bytes: Callable[[int], None]
     ) -> str:
         """Store ``head`` then the rest of ``rest``; return the sha256 of all of it."""
-        digest = hashlib.sha256(head)
-        written = len(head)
         with self._zip.open(self._info(name, size, zipfile.ZIP_STORED), "w") as out:
-            out.write(head)
-            on_bytes(len(head))
-            while piece := rest.read(_PIECE):
-                digest.update(piece)
-                out.write(piece)
-                written += len(piece)
-                on_bytes(len(piece))
-                if written > size:
-                    break
-        if written != size:
-            raise InputError(f"{name} changed size while it was being read")
-        return digest.hexdigest()
+            return _copy(name, head, rest, size, out, on_bytes)
 
     def add_bytes(self, name: str, data: bytes) -> None:
         self._zip.writestr(self._info(name, len(data), zipfile.ZIP_STORED), data)
@@ -139,6 +155,56 @@ class _BundleZip:
         # zipfile writes the central directory in filelist order.
         self._zip.filelist.sort(key=lambda info: first.get(info.filename, 2))
         self._zip.close()
+
+
+def _write_dicom_set(
+    archive: _BundleZip, objects: list[tuple[Path, str, str, Annotation]], root: Path
+) -> list[Entry]:
+    """Index ``objects`` in a DICOMDIR and store the set under ``DICOM/``; return its entries.
+
+    ``objects`` are (staged file, original name, name under ORIGINAL/, annotation).
+    An object the DICOMDIR cannot index is stored byte-exact under ORIGINAL/ instead.
+    """
+    from ..dicom.fileset import write_fileset
+
+    result = write_fileset([path for path, _, _, _ in objects], root)
+    entries = []
+    for (staged, original_name, original_path, annotation), member, ref in zip(
+        objects, result.members, result.refs, strict=True
+    ):
+        if member is None:
+            entries.append(_store(archive, staged, original_path, original_name, ref, annotation))
+        else:
+            path = DICOM_DIR + member.path
+            entries.append(_store(archive, member.file, path, original_name, ref, annotation))
+    if result.dicomdir is not None:
+        path = DICOM_DIR + result.dicomdir.name
+        entries.append(_store(archive, result.dicomdir, path, "", None, Annotation()))
+    return entries
+
+
+def _store(
+    archive: _BundleZip,
+    file: Path,
+    name: str,
+    original_name: str,
+    ref: DicomRef | None,
+    annotation: Annotation,
+) -> Entry:
+    size = file.stat().st_size
+    with open(file, "rb") as source:
+        sha256 = archive.add_file(name, b"", source, size, lambda count: None)
+    return Entry(
+        path=name,
+        size=size,
+        sha256=sha256,
+        media_type="application/dicom",
+        kind="dicom",
+        original_name=original_name,
+        label=annotation.label,
+        view=annotation.view,
+        dicom=ref,
+    )
 
 
 def _check_details(details: Details, now: datetime) -> None:
@@ -215,26 +281,41 @@ def write_bundle(
 
     archive = _BundleZip(dst, now)
     entries = []
-    for item, name, annotation in zip(inputs, names, annotations, strict=True):
-        try:
-            with item.open() as source:
-                head = source.read(SNIFF_SIZE)
-                sniffed = sniff(head, item.size)
-                sha256 = archive.add_file(name, head, source, item.size, on_bytes)
-        except OSError as e:
-            raise InputError(f"{'/'.join(map(readable, item.parts))}: {e.strerror or e}") from e
-        entries.append(
-            Entry(
-                path=name,
-                size=item.size,
-                sha256=sha256,
-                media_type=sniffed.media_type,
-                kind=annotation.kind or sniffed.kind,
-                original_name="/".join(readable(p) for p in item.parts),
-                label=annotation.label,
-                view=annotation.view,
+    dicom_inputs: list[tuple[Path, str, str, Annotation]] = []
+    with tempfile.TemporaryDirectory(prefix="orthoshare-") as staging:
+        for index, (item, name, annotation) in enumerate(
+            zip(inputs, names, annotations, strict=True)
+        ):
+            original_name = "/".join(readable(p) for p in item.parts)
+            try:
+                with item.open() as source:
+                    head = source.read(SNIFF_SIZE)
+                    sniffed = sniff(head, item.size)
+                    if sniffed.kind == "dicom":
+                        # DICOM inputs go into the file-set, which names them; they
+                        # wait on disk (memory in the browser) until it is written.
+                        staged = Path(staging, f"input-{index}")
+                        with open(staged, "wb") as out:
+                            _copy(original_name, head, source, item.size, out, on_bytes)
+                        dicom_inputs.append((staged, original_name, name, annotation))
+                        continue
+                    sha256 = archive.add_file(name, head, source, item.size, on_bytes)
+            except OSError as e:
+                raise InputError(f"{original_name}: {e.strerror or e}") from e
+            entries.append(
+                Entry(
+                    path=name,
+                    size=item.size,
+                    sha256=sha256,
+                    media_type=sniffed.media_type,
+                    kind=annotation.kind or sniffed.kind,
+                    original_name=original_name,
+                    label=annotation.label,
+                    view=annotation.view,
+                )
             )
-        )
+        if dicom_inputs:
+            entries += _write_dicom_set(archive, dicom_inputs, Path(staging, "set"))
     manifest = Manifest(
         created=_utc_timestamp(now),
         generator=f"orthoshare {__version__}",
