@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..dicom.views import is_view
 from ..errors import ManifestError
 
 FORMAT = "orthoshare/1"
@@ -27,12 +28,15 @@ MAX_MANIFEST_SIZE = 16 * 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-_VIEW = re.compile(r"(EV|IV)(3D)?\d{2}")
 
 
 def is_view_code(code: str) -> bool:
-    """Whether ``code`` has the form of an ADA-1100 view code: EV01, IV30, IV3D01, EV3D06…"""
-    return bool(_VIEW.fullmatch(code))
+    """Whether ``code`` is one of the 82 ADA-1100 views: EV01, IV30, IV3D01, EV3D06…
+
+    It consults the table of ``orthoshare.dicom.views`` rather than a pattern, so a
+    well-formed code that names no view (EV99, IV3D04) is refused too.
+    """
+    return is_view(code)
 
 
 @dataclass(frozen=True)
