@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
-from .manifest import Manifest
+from .manifest import Entry, Manifest
 
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#111}
@@ -32,6 +32,15 @@ def _size(size: int) -> str:
     return f"{value:.1f} {unit}"
 
 
+def _study(entry: Entry) -> str:
+    """A DICOM object's study, as imaging software would list it."""
+    if entry.dicom is None:
+        return ""
+    ref = entry.dicom
+    facts = " · ".join(v for v in (ref.modality, ref.study_date, ref.study_description) if v)
+    return f"<br>{html.escape(facts)}" if facts else ""
+
+
 def render_cover(manifest: Manifest) -> bytes:
     """Return the cover sheet of ``manifest`` as UTF-8 HTML."""
     e = html.escape
@@ -47,13 +56,20 @@ def render_cover(manifest: Manifest) -> bytes:
         ("Sealed", manifest.created.replace("T", " ").replace("Z", " UTC")),
         ("De-identified", "yes" if manifest.deidentified else "no"),
     ]
+    patients = sorted(
+        {
+            (e.dicom.patient_name, e.dicom.patient_id)
+            for e in manifest.entries
+            if e.dicom is not None
+        }
+    )
     rows = []
     for entry in manifest.entries:
         link = quote(entry.path)
         rows.append(
             f'<tr><td><a href="{e(link)}">{e(entry.path)}</a><br>{e(entry.original_name)}</td>'
             f"<td>{e(entry.kind)}<br>{e(entry.media_type)}</td>"
-            f"<td>{e(entry.label or '')}<br>{e(entry.view or '')}</td>"
+            f"<td>{e(entry.label or '')}<br>{e(entry.view or '')}{_study(entry)}</td>"
             f"<td>{e(_size(entry.size))}</td><td><code>{e(entry.sha256)}</code></td></tr>"
         )
     sections = [
@@ -66,13 +82,18 @@ def render_cover(manifest: Manifest) -> bytes:
         f"<h1>Records of {e(patient.name or 'a patient')}</h1>",
         "<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts if v) + "</dl>",
     ]
+    if patients:
+        names = "".join(
+            f"<li>{e(name or '(no name)')} — ID {e(pid or '(none)')}</li>" for name, pid in patients
+        )
+        sections.append(f"<h2>Patients named in the DICOM files</h2><ul>{names}</ul>")
     if manifest.note:
         sections.append(f'<h2>Note</h2><p class="note">{e(manifest.note)}</p>')
     if manifest.consent:
         sections.append(f'<h2>Consent</h2><p class="note">{e(manifest.consent)}</p>')
     sections += [
         f"<h2>Files ({len(manifest.entries)})</h2>",
-        "<table><thead><tr><th>File</th><th>Kind</th><th>Label / view</th><th>Size</th>"
+        "<table><thead><tr><th>File</th><th>Kind</th><th>Label / view / study</th><th>Size</th>"
         "<th>SHA-256</th></tr></thead><tbody>",
         *rows,
         "</tbody></table>",

@@ -63,13 +63,21 @@ class Patient:
 
 @dataclass(frozen=True)
 class DicomRef:
-    """The identity of a DICOM object in the bundle."""
+    """The identity of a DICOM object in the bundle, and what the receiver is shown of it.
+
+    Text values are as the object holds them (``patient_name`` in DICOM PN form,
+    ``study_date`` as DA ``YYYYMMDD``), empty when absent.
+    """
 
     sop_class_uid: str
     sop_instance_uid: str
     study_instance_uid: str
     series_instance_uid: str
     patient_id: str
+    patient_name: str = ""
+    modality: str = ""
+    study_date: str = ""
+    study_description: str = ""
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,10 @@ def _ref(path: Path) -> DicomRef:
         study_instance_uid=str(dataset.get("StudyInstanceUID", "")),
         series_instance_uid=str(dataset.get("SeriesInstanceUID", "")),
         patient_id=str(dataset.get("PatientID", "")),
+        patient_name=str(dataset.get("PatientName", "")),
+        modality=str(dataset.get("Modality", "")),
+        study_date=str(dataset.get("StudyDate", "")),
+        study_description=str(dataset.get("StudyDescription", "")),
     )
 
 
