@@ -80,7 +80,13 @@ def _annotations(
 ) -> list[Annotation]:
     by_path = {item.path.resolve(): i for i, item in enumerate(inputs)}
     fields: list[dict[str, str]] = [{} for _ in inputs]
-    for option, values in (("label", args.label), ("view", args.view), ("kind", args.kind)):
+    options = (
+        ("label", args.label),
+        ("view", args.view),
+        ("kind", args.kind),
+        ("radiograph", args.radiograph),
+    )
+    for option, values in options:
         for value in values:
             name, equals, text = value.partition("=")
             index = by_path.get(Path(name).resolve())
@@ -90,6 +96,13 @@ def _annotations(
                     f"write --{option} FILE=VALUE with FILE one of the files being sealed",
                 )
             fields[index][option] = text
+    for field in fields:
+        if "radiograph" in field:
+            if field["radiograph"] not in ("panoramic", "cephalometric"):
+                raise _CommandLineError(
+                    f"--radiograph takes panoramic or cephalometric, not {field['radiograph']!r}"
+                )
+            field["kind"] = "radiograph"
     return [Annotation(**f) for f in fields]
 
 
@@ -141,10 +154,13 @@ def _seal(args: argparse.Namespace) -> None:
         _annotations(args, inputs),
         armor=args.armor,
         progress=_progress_if_terminal(),
+        allow_mixed_patients=args.allow_mixed_patients,
     )
     print(result.path)
-    count = len(result.manifest.entries)
-    print(f"orthoshare: sealed {count} file{'s' * (count != 1)}", file=sys.stderr)
+    count = len(inputs)
+    made = sum(1 for entry in result.manifest.entries if entry.derived_from is not None)
+    also = f", with {made} DICOM object{'s' * (made != 1)} made from them" if made else ""
+    print(f"orthoshare: sealed {count} file{'s' * (count != 1)}{also}", file=sys.stderr)
     if generated:
         print(f"orthoshare: generated passphrase: {generated}", file=sys.stderr)
         print("orthoshare: send it by another channel than the file", file=sys.stderr)
@@ -248,6 +264,13 @@ def _parser() -> argparse.ArgumentParser:
         about.add_argument(f"--{option}", default="")
     about.add_argument("--patient-sex", default="", choices=["", "F", "M", "O"])
     about.add_argument("--deidentified", action="store_true", help="the records are de-identified")
+    about.add_argument(
+        "--allow-mixed-patients",
+        action="store_true",
+        help="seal even though the DICOM files name different patients (checked first)",
+    )
+    about.add_argument("--radiograph", action="append", default=[], metavar="FILE=TYPE",
+                       help="mark a radiograph: panoramic or cephalometric")  # fmt: skip
     about.add_argument("--label", action="append", default=[], metavar="FILE=TEXT")
     about.add_argument("--view", action="append", default=[], metavar="FILE=CODE",
                        help="ADA-1100 view code, e.g. IV01")  # fmt: skip

@@ -34,6 +34,19 @@ class InputError(OrthoshareError):
     hint = "check the file exists and is readable, and is not being written to"
 
 
+class MixedPatientsError(OrthoshareError):
+    """The DICOM inputs name different patients, or another patient than the one entered.
+
+    The detail lists each disagreement; sending anyway needs the sender's confirmation.
+    """
+
+    summary = "the inputs name more than one patient"
+    hint = (
+        "check you picked the right files; to send them anyway, confirm "
+        "(CLI: --allow-mixed-patients)"
+    )
+
+
 class OutputExistsError(OrthoshareError):
     """The output folder exists and is not empty; nothing is ever overwritten."""
 

@@ -107,6 +107,7 @@ def seal(
     *,
     armor: bool = False,
     progress: Progress | None = None,
+    allow_mixed_patients: bool = False,
 ) -> SealResult:
     """Seal ``inputs`` for ``recipients`` into one age file.
 
@@ -114,12 +115,13 @@ def seal(
     ----------
     out : path
         A folder (the file gets a :func:`sealed_file_name`) or a new file's path.
-    details, annotations, armor, progress
+    details, annotations, armor, progress, allow_mixed_patients
         See :func:`orthoshare.bundle.writer.write_bundle`; ``armor`` writes text.
 
     Raises
     ------
-    NoInputsError, InputError, OutputExistsError, orthoshare.age.KeyFormatError
+    NoInputsError, InputError, OutputExistsError, MixedPatientsError,
+    orthoshare.age.KeyFormatError
     """
     now = datetime.now(UTC)
     target = Path(out)
@@ -129,7 +131,15 @@ def seal(
         raise OutputExistsError(f"{target} exists")
     with atomic_output(target) as sink:
         manifest = seal_to(
-            sink, inputs, recipients, details, annotations, armor=armor, progress=progress, now=now
+            sink,
+            inputs,
+            recipients,
+            details,
+            annotations,
+            armor=armor,
+            progress=progress,
+            now=now,
+            allow_mixed_patients=allow_mixed_patients,
         )
     return SealResult(target, manifest)
 
@@ -144,6 +154,7 @@ def seal_to(
     armor: bool = False,
     progress: Progress | None = None,
     now: datetime | None = None,
+    allow_mixed_patients: bool = False,
 ) -> Manifest:
     """Seal ``inputs`` for ``recipients``, writing the age file to ``sink`` as it is made.
 
@@ -158,7 +169,13 @@ def seal_to(
 
     with age.Encryptor(sink, recipients, armor=armor) as sealed:
         manifest = write_bundle(
-            sealed, inputs, details or Details(), annotations, progress=on_bytes, now=now
+            sealed,
+            inputs,
+            details or Details(),
+            annotations,
+            progress=on_bytes,
+            now=now,
+            allow_mixed_patients=allow_mixed_patients,
         )
     return manifest
 

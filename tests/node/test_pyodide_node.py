@@ -60,14 +60,18 @@ def seal_for_pyodide(folder: Path) -> dict[str, str]:
 
 
 def open_from_pyodide(folder: Path, name: str, identities: list[age.Identity]) -> int:
-    """Open a file sealed in Pyodide; check every file against the originals; return the count."""
+    """Open a file sealed in Pyodide; check every original's bytes; return how many there are.
+
+    DICOM objects made from the originals (under DICOM/) are verified by open_ itself.
+    """
     expected = json.loads((folder / "pyodide-expected.json").read_text())
     out = folder / name.removesuffix(".zip.age")
     manifest = pipeline.open_(folder / name, identities, out)
-    for entry in manifest.entries:
+    originals = [entry for entry in manifest.entries if entry.path.startswith("ORIGINAL/")]
+    for entry in originals:
         data = out.joinpath(*entry.path.split("/")).read_bytes()
         assert hashlib.sha256(data).hexdigest() == expected[entry.original_name], entry.path
-    return len(manifest.entries)
+    return len(originals)
 
 
 def test_browser_api_in_pyodide_under_node(cctv_dir: Path, tmp_path: Path) -> None:

@@ -37,7 +37,10 @@ def sealed_and_opened(tmp_path: Path) -> tuple[Path, Manifest]:
     for name in [*OTHERS, UNINDEXABLE]:
         shutil.copy(SHIPPED / name, inputs / name)
     (inputs / "letter.txt").write_text("for the surgeon")
-    result = pipeline.seal(pipeline.collect_inputs([inputs]), [IDENTITY.recipient], tmp_path)
+    # pydicom's sample files belong to different (made-up) patients.
+    result = pipeline.seal(
+        pipeline.collect_inputs([inputs]), [IDENTITY.recipient], tmp_path, allow_mixed_patients=True
+    )
     manifest = pipeline.open_(result.path, [IDENTITY], tmp_path / "out")
     return tmp_path / "out", manifest
 
@@ -88,5 +91,5 @@ def test_two_files_claiming_one_sop_instance_uid_are_refused_plainly(tmp_path: P
         shutil.copy(SHIPPED / name, tmp_path / name)
     inputs = pipeline.collect_inputs([tmp_path / "JPEG-lossy.dcm", tmp_path / "JPGExtended.dcm"])
     with pytest.raises(InputError, match="share the SOP Instance UID"):
-        pipeline.seal(inputs, [IDENTITY.recipient], tmp_path / "out.age")
+        pipeline.seal(inputs, [IDENTITY.recipient], tmp_path / "out.age", allow_mixed_patients=True)
     assert not (tmp_path / "out.age").exists()

@@ -21,16 +21,15 @@ from typing import IO, BinaryIO, Protocol
 
 from .. import __version__
 from ..age.interfaces import Sink
+from ..dicom.collect import CONVERTIBLE, DicomPart, Stored
 from ..errors import InputError, ManifestError, NoInputsError
 from .cover import render_cover
 from .manifest import (
     COVER_NAME,
-    DICOM_DIR,
     KINDS,
     MANIFEST_NAME,
     ORIGINALS_DIR,
     Cover,
-    DicomRef,
     Entry,
     Manifest,
     Party,
@@ -68,6 +67,8 @@ class Annotation:
     label: str | None = None
     view: str | None = None
     kind: str | None = None
+    #: For a radiograph: "panoramic" or "cephalometric" (its DICOM modality, PX or DX).
+    radiograph: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def _copy(
     head: bytes,
     rest: BinaryIO,
     size: int,
-    out: IO[bytes],
+    out: Sink,
     on_bytes: Callable[[int], None],
 ) -> str:
     """Copy ``head`` then the rest of ``rest`` (``size`` bytes) to ``out``; return the sha256."""
@@ -128,6 +129,16 @@ def _copy(
     return digest.hexdigest()
 
 
+class _Tee:
+    def __init__(self, *outs: IO[bytes]) -> None:
+        self._outs = outs
+
+    def write(self, data: bytes) -> int:
+        for out in self._outs:
+            out.write(data)
+        return len(data)
+
+
 class _BundleZip:
     def __init__(self, dst: Sink, now: datetime) -> None:
         self._zip = zipfile.ZipFile(_Output(dst), "w", allowZip64=True)
@@ -141,11 +152,24 @@ class _BundleZip:
         return info
 
     def add_file(
-        self, name: str, head: bytes, rest: BinaryIO, size: int, on_bytes: Callable[[int], None]
+        self,
+        name: str,
+        head: bytes,
+        rest: BinaryIO,
+        size: int,
+        on_bytes: Callable[[int], None],
+        copy_to: Path | None = None,
     ) -> str:
-        """Store ``head`` then the rest of ``rest``; return the sha256 of all of it."""
+        """Store ``head`` then the rest of ``rest``; return the sha256 of all of it.
+
+        With ``copy_to``, the bytes are also written there as they pass, so an
+        original can be converted later without being read twice.
+        """
         with self._zip.open(self._info(name, size, zipfile.ZIP_STORED), "w") as out:
-            return _copy(name, head, rest, size, out, on_bytes)
+            if copy_to is None:
+                return _copy(name, head, rest, size, out, on_bytes)
+            with open(copy_to, "wb") as copy:
+                return _copy(name, head, rest, size, _Tee(out, copy), on_bytes)
 
     def add_bytes(self, name: str, data: bytes) -> None:
         self._zip.writestr(self._info(name, len(data), zipfile.ZIP_STORED), data)
@@ -157,53 +181,21 @@ class _BundleZip:
         self._zip.close()
 
 
-def _write_dicom_set(
-    archive: _BundleZip, objects: list[tuple[Path, str, str, Annotation]], root: Path
-) -> list[Entry]:
-    """Index ``objects`` in a DICOMDIR and store the set under ``DICOM/``; return its entries.
-
-    ``objects`` are (staged file, original name, name under ORIGINAL/, annotation).
-    An object the DICOMDIR cannot index is stored byte-exact under ORIGINAL/ instead.
-    """
-    from ..dicom.fileset import write_fileset
-
-    result = write_fileset([path for path, _, _, _ in objects], root)
-    entries = []
-    for (staged, original_name, original_path, annotation), member, ref in zip(
-        objects, result.members, result.refs, strict=True
-    ):
-        if member is None:
-            entries.append(_store(archive, staged, original_path, original_name, ref, annotation))
-        else:
-            path = DICOM_DIR + member.path
-            entries.append(_store(archive, member.file, path, original_name, ref, annotation))
-    if result.dicomdir is not None:
-        path = DICOM_DIR + result.dicomdir.name
-        entries.append(_store(archive, result.dicomdir, path, "", None, Annotation()))
-    return entries
-
-
-def _store(
-    archive: _BundleZip,
-    file: Path,
-    name: str,
-    original_name: str,
-    ref: DicomRef | None,
-    annotation: Annotation,
-) -> Entry:
-    size = file.stat().st_size
-    with open(file, "rb") as source:
-        sha256 = archive.add_file(name, b"", source, size, lambda count: None)
+def _store(archive: _BundleZip, stored: Stored, annotation: Annotation) -> Entry:
+    size = stored.file.stat().st_size
+    with open(stored.file, "rb") as source:
+        sha256 = archive.add_file(stored.path, b"", source, size, lambda count: None)
     return Entry(
-        path=name,
+        path=stored.path,
         size=size,
         sha256=sha256,
         media_type="application/dicom",
         kind="dicom",
-        original_name=original_name,
+        original_name=stored.original_name,
         label=annotation.label,
         view=annotation.view,
-        dicom=ref,
+        derived_from=stored.derived_from,
+        dicom=stored.ref,
     )
 
 
@@ -234,6 +226,7 @@ def write_bundle(
     *,
     progress: Progress | None = None,
     now: datetime | None = None,
+    allow_mixed_patients: bool = False,
 ) -> Manifest:
     """Write the bundle of ``inputs`` to ``dst`` and return its manifest.
 
@@ -249,11 +242,16 @@ def write_bundle(
         One per input (label, view, kind override), or ``None``.
     progress : callable, optional
         Called as ``progress(done, total)`` in bytes while inputs are written.
+    allow_mixed_patients : bool, optional
+        Seal even if DICOM inputs name different patients, or another patient
+        than the one entered (the sender confirmed it).
 
     Raises
     ------
     NoInputsError
         If ``inputs`` is empty.
+    MixedPatientsError
+        If the DICOM inputs name more than one patient, unless allowed.
     InputError
         If an input changes size while it is read, or an annotation is invalid.
     """
@@ -281,8 +279,8 @@ def write_bundle(
 
     archive = _BundleZip(dst, now)
     entries = []
-    dicom_inputs: list[tuple[Path, str, str, Annotation]] = []
     with tempfile.TemporaryDirectory(prefix="orthoshare-") as staging:
+        dicom = DicomPart(Path(staging), details.patient, allow_mixed_patients)
         for index, (item, name, annotation) in enumerate(
             zip(inputs, names, annotations, strict=True)
         ):
@@ -292,30 +290,42 @@ def write_bundle(
                     head = source.read(SNIFF_SIZE)
                     sniffed = sniff(head, item.size)
                     if sniffed.kind == "dicom":
-                        # DICOM inputs go into the file-set, which names them; they
-                        # wait on disk (memory in the browser) until it is written.
-                        staged = Path(staging, f"input-{index}")
+                        # The file-set names DICOM inputs, so they wait, staged,
+                        # until it is written (on disk; in memory in the browser).
+                        staged = dicom.staging_file(f"input-{index}")
                         with open(staged, "wb") as out:
                             _copy(original_name, head, source, item.size, out, on_bytes)
-                        dicom_inputs.append((staged, original_name, name, annotation))
+                        dicom.add_input(staged, original_name, name, index)
                         continue
-                    sha256 = archive.add_file(name, head, source, item.size, on_bytes)
+                    copy = None
+                    if sniffed.format in CONVERTIBLE:
+                        copy = dicom.staging_file(f"original-{index}")
+                    sha256 = archive.add_file(name, head, source, item.size, on_bytes, copy)
             except OSError as e:
                 raise InputError(f"{original_name}: {e.strerror or e}") from e
+            kind = annotation.kind or sniffed.kind
             entries.append(
                 Entry(
                     path=name,
                     size=item.size,
                     sha256=sha256,
                     media_type=sniffed.media_type,
-                    kind=annotation.kind or sniffed.kind,
+                    kind=kind,
                     original_name=original_name,
                     label=annotation.label,
                     view=annotation.view,
                 )
             )
-        if dicom_inputs:
-            entries += _write_dicom_set(archive, dicom_inputs, Path(staging, "set"))
+            if copy is not None:
+                dicom.add_original(
+                    copy, name, sniffed.format, kind, annotation.label, annotation.view,
+                    annotation.radiograph, original_name,
+                )  # fmt: skip
+        description = details.note.strip().split("\n", 1)[0]
+        for stored in dicom.finish(now, description):
+            of = stored.input_index
+            entries.append(_store(archive, stored, Annotation() if of is None else annotations[of]))
+        details = replace(details, patient=dicom.patient())
     manifest = Manifest(
         created=_utc_timestamp(now),
         generator=f"orthoshare {__version__}",

@@ -1,0 +1,607 @@
+"""Generated DICOM objects: each is written, validated by dicom3tools and DCMTK, and read back.
+
+``dciodvfy`` (dicom3tools) checks every object against its IOD and must report
+no error; ``dcmdump`` and ``dcmftest`` (DCMTK) and pydicom must read it; and the
+payload must come back unchanged: the JPEG bytes exactly, the PNG's samples, the
+document's bytes. The JPEG samples come from the test files pydicom ships in
+its package; the PNGs, PDFs and meshes are built here.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.dataset import Dataset
+from pydicom.encaps import generate_frames
+from pydicom.uid import UID
+
+from orthoshare.bundle.manifest import Patient
+from orthoshare.dicom import convert
+from orthoshare.dicom.study import Placement, Study
+from orthoshare.errors import InputError
+
+PYDICOM_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
+
+VL_PHOTO = "1.2.840.10008.5.1.4.1.1.77.1.4"
+SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
+JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
+JPEG_EXTENDED = "1.2.840.10008.1.2.4.51"
+EXPLICIT_LE = "1.2.840.10008.1.2.1"
+
+# The known warning: View Code Sequence is not in the VL Photographic IOD's modules.
+VIEW_WARNING = "(0x0054,0x0220) SQ View Code Sequence"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the views table provides for one ADA-1100 view (a literal stands in for it)."""
+
+    code_value: str
+    coding_scheme_designator: str
+    code_meaning: str
+
+
+FRONTAL = View("399033003", "SCT", "frontal")
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(
+            f"`{name}` is not installed: run scripts/test, which installs dicom3tools and dcmtk"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def dciodvfy() -> str:
+    """The IOD validator of dicom3tools; the checks are part of the suite, so it must exist."""
+    return _tool("dciodvfy")
+
+
+@pytest.fixture(scope="session")
+def dcmtk() -> dict[str, str]:
+    return {name: _tool(name) for name in ("dcmdump", "dcmftest", "dcmdjpeg")}
+
+
+@pytest.fixture
+def study() -> Study:
+    return Study.new(
+        Patient(name="Ana Lima", id="P-0042", birth_date="1990-02-03", sex="F"),
+        datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),
+        "Orthodontic records\nsecond line is not part of the description",
+    )
+
+
+@pytest.fixture
+def placement() -> Placement:
+    from pydicom.uid import generate_uid
+
+    return Placement(series_instance_uid=generate_uid(), series_number=3, instance_number=7)
+
+
+@dataclass
+class Checked:
+    path: Path
+    dataset: Dataset
+    report: str
+
+
+Check = Callable[[Dataset], Checked]
+
+
+@pytest.fixture
+def check(tmp_path: Path, dciodvfy: str, dcmtk: dict[str, str]) -> Check:
+    """Write an object, validate it with dciodvfy and DCMTK, and read it back with pydicom."""
+
+    def run(ds: Dataset) -> Checked:
+        path = tmp_path / "object.dcm"
+        pydicom.dcmwrite(path, ds, enforce_file_format=True)
+        report = _dciodvfy(dciodvfy, path)
+        assert _errors(report) == [], report
+        _assert_dcmtk_reads(dcmtk, path)
+        return Checked(path, pydicom.dcmread(path), report)
+
+    return run
+
+
+def _dciodvfy(dciodvfy: str, path: Path) -> str:
+    result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
+    return result.stdout + result.stderr
+
+
+def _errors(report: str) -> list[str]:
+    return [line.strip() for line in report.splitlines() if "Error" in line]
+
+
+def _assert_dcmtk_reads(dcmtk: dict[str, str], path: Path) -> None:
+    dump = subprocess.run([dcmtk["dcmdump"], str(path)], capture_output=True, text=True)
+    assert dump.returncode == 0 and "E:" not in dump.stderr, dump.stderr
+    ftest = subprocess.run([dcmtk["dcmftest"], str(path)], capture_output=True, text=True)
+    assert ftest.stdout.startswith("yes:"), ftest.stdout
+
+
+def test_the_validator_reports_a_missing_attribute(
+    study: Study, placement: Placement, tmp_path: Path, dciodvfy: str
+) -> None:
+    # Proof that the checks below can fail: without Laterality a VL photo has an error.
+    ds = convert.photo_from_jpeg(baseline_jpeg(), study, placement)
+    del ds.Laterality
+    path = tmp_path / "broken.dcm"
+    pydicom.dcmwrite(path, ds, enforce_file_format=True)
+    assert any("Laterality" in line for line in _errors(_dciodvfy(dciodvfy, path)))
+
+
+# --------------------------------------------------------------------------- samples
+
+
+def _pydicom_frame(name: str) -> bytes:
+    """The first encapsulated frame of one of pydicom's own test files."""
+    ds = pydicom.dcmread(PYDICOM_FILES / name)
+    return next(generate_frames(ds.PixelData, number_of_frames=1))
+
+
+def _trim_to_eoi(frame: bytes) -> bytes:
+    """The JPEG file inside a frame: everything up to its EOI marker, without padding."""
+    return frame[: frame.rindex(b"\xff\xd9") + 2]
+
+
+def baseline_jpeg() -> bytes:
+    """A 100 x 100 baseline (SOF0) JFIF colour JPEG, 1724 bytes as pydicom ships it."""
+    return _pydicom_frame("SC_rgb_jpeg_dcmtk.dcm")
+
+
+def gray_jpeg() -> bytes:
+    """An 8 x 8 baseline grayscale JPEG of uniform gray 128, built marker by marker.
+
+    One quantisation table of ones, one Huffman table per class with a single
+    one-bit code (symbol 0): the scan is "DC difference category 0" then "end
+    of block", bits 00, padded with ones to 0x3F.
+    """
+    dqt = b"\xff\xdb" + struct.pack(">HB", 67, 0) + b"\x01" * 64
+    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, 8, 8, 1) + b"\x01\x11\x00"
+    bits = b"\x01" + b"\x00" * 15
+    dht_dc = b"\xff\xc4" + struct.pack(">HB", 2 + 1 + 16 + 1, 0x00) + bits + b"\x00"
+    dht_ac = b"\xff\xc4" + struct.pack(">HB", 2 + 1 + 16 + 1, 0x10) + bits + b"\x00"
+    sos = b"\xff\xda" + struct.pack(">HB", 8, 1) + b"\x01\x00" + b"\x00\x3f\x00"
+    return b"\xff\xd8" + dqt + sof0 + dht_dc + dht_ac + sos + b"\x3f" + b"\xff\xd9"
+
+
+def with_sof(jpeg: bytes, marker: int) -> bytes:
+    """The same JPEG with its SOF0 marker replaced (SOF1 decodes the same Huffman data)."""
+    at = jpeg.index(b"\xff\xc0")
+    return jpeg[:at] + bytes([0xFF, marker]) + jpeg[at + 2 :]
+
+
+def chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def make_png(rows: list[bytes], width: int, depth: int, color_type: int) -> bytes:
+    """An unfiltered PNG; the decoder's filters are proved in test_png.py."""
+    header = struct.pack(">IIBBBBB", width, len(rows), depth, color_type, 0, 0, 0)
+    raw = b"".join(b"\x00" + row for row in rows)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def binary_stl() -> bytes:
+    triangle = struct.pack("<12fH", 0, 0, 1, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0)
+    return b"binary STL made for a test".ljust(80, b" ") + struct.pack("<I", 1) + triangle
+
+
+# -------------------------------------------------------------------------- photos
+
+
+def test_jpeg_photo_is_wrapped_unchanged(study: Study, placement: Placement, check: Check) -> None:
+    jpeg = baseline_jpeg()
+    assert len(jpeg) % 2 == 0
+    checked = check(convert.photo_from_jpeg(jpeg, study, placement, FRONTAL, "Smile, frontal"))
+    ds = checked.dataset
+    assert ds.file_meta.TransferSyntaxUID == JPEG_BASELINE
+    assert ds.SOPClassUID == VL_PHOTO and ds.Modality == "XC"
+    assert next(generate_frames(ds.PixelData, number_of_frames=1)) == jpeg
+    assert (ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.BitsAllocated) == (100, 100, 3, 8)
+    assert ds.PhotometricInterpretation == "YBR_FULL_422"
+    assert ds.LossyImageCompression == "01"
+    assert ds.LossyImageCompressionMethod == "ISO_10918_1"
+    assert "LossyImageCompressionRatio" not in ds
+    assert "Laterality" in ds and "PatientOrientation" in ds
+    [code] = ds.ViewCodeSequence
+    assert (code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning) == (
+        "399033003",
+        "SCT",
+        "frontal",
+    )
+    assert ds.ImageComments == "Smile, frontal"
+    # View Code Sequence draws the known warning, and no error.
+    assert VIEW_WARNING in checked.report
+
+
+def test_odd_length_jpeg_gets_one_pad_byte_after_eoi(
+    study: Study, placement: Placement, check: Check
+) -> None:
+    jpeg = _trim_to_eoi(baseline_jpeg())
+    assert len(jpeg) % 2 == 1
+    ds = check(convert.photo_from_jpeg(jpeg, study, placement)).dataset
+    assert next(generate_frames(ds.PixelData, number_of_frames=1)) == jpeg + b"\x00"
+    assert "ViewCodeSequence" not in ds and "ImageComments" not in ds
+
+
+def test_the_wrapped_jpeg_decodes(
+    study: Study, placement: Placement, check: Check, dcmtk: dict[str, str], tmp_path: Path
+) -> None:
+    checked = check(convert.photo_from_jpeg(gray_jpeg(), study, placement))
+    assert checked.dataset.PhotometricInterpretation == "MONOCHROME2"
+    assert checked.dataset.SamplesPerPixel == 1
+    plain = tmp_path / "plain.dcm"
+    subprocess.run([dcmtk["dcmdjpeg"], str(checked.path), str(plain)], check=True)
+    assert pydicom.dcmread(plain).PixelData == b"\x80" * 64
+
+
+def test_extended_jpeg_gets_its_transfer_syntax(
+    study: Study, placement: Placement, check: Check
+) -> None:
+    jpeg = with_sof(baseline_jpeg(), 0xC1)
+    ds = check(convert.photo_from_jpeg(jpeg, study, placement)).dataset
+    assert ds.file_meta.TransferSyntaxUID == JPEG_EXTENDED
+    assert next(generate_frames(ds.PixelData, number_of_frames=1)) == jpeg
+
+
+def with_component_ids(jpeg: bytes, ids: bytes) -> bytes:
+    """The same JPEG with other component identifiers, in its frame and scan headers."""
+    data = bytearray(jpeg)
+    at = 2
+    while data[at + 1] != 0xDA:
+        if data[at + 1] in (0xC0, 0xC1):
+            for k, ident in enumerate(ids):
+                data[at + 10 + 3 * k] = ident
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    for k, ident in enumerate(ids):
+        data[at + 5 + 2 * k] = ident
+    return bytes(data)
+
+
+# Which colour space a 3-component JPEG holds, by the markers, as libjpeg reads them.
+RGB_CODED = [
+    # An Adobe APP14 marker with transform 0.
+    lambda: _pydicom_frame("SC_rgb_jpeg_app14_dcmd.dcm"),
+    lambda: _pydicom_frame("SC_jpeg_no_color_transform_2.dcm"),
+    # Neither JFIF nor Adobe marker, and component ids R, G, B.
+    lambda: with_component_ids(_pydicom_frame("SC_jpeg_no_color_transform.dcm"), b"RGB"),
+]
+
+
+@pytest.mark.parametrize("jpeg", RGB_CODED)
+def test_rgb_coded_jpeg_is_no_photo(
+    jpeg: Callable[[], bytes], study: Study, placement: Placement
+) -> None:
+    with pytest.raises(InputError, match=r"RGB rather than YCbCr.*kept as an original only"):
+        convert.photo_from_jpeg(jpeg(), study, placement)
+
+
+@pytest.mark.parametrize("jpeg", RGB_CODED)
+def test_rgb_coded_jpeg_radiograph_says_rgb(
+    jpeg: Callable[[], bytes], study: Study, placement: Placement, check: Check
+) -> None:
+    ds = check(convert.radiograph(jpeg(), "jpeg", "panoramic", study, placement)).dataset
+    assert ds.PhotometricInterpretation == "RGB"
+
+
+def test_jpeg_without_colour_markers_is_ycbcr(
+    study: Study, placement: Placement, check: Check
+) -> None:
+    # Component ids 0, 1, 2 and no marker: every libjpeg-based decoder assumes YCbCr.
+    jpeg = _pydicom_frame("SC_jpeg_no_color_transform.dcm")
+    ds = check(convert.photo_from_jpeg(jpeg, study, placement)).dataset
+    assert ds.PhotometricInterpretation == "YBR_FULL_422"
+
+
+@pytest.mark.parametrize(("marker", "kind"), [(0xC2, "progressive"), (0xC3, "lossless")])
+def test_other_jpeg_processes_are_kept_as_originals(
+    marker: int, kind: str, study: Study, placement: Placement
+) -> None:
+    with pytest.raises(InputError, match=rf"{kind}.*kept as an original only"):
+        convert.photo_from_jpeg(with_sof(baseline_jpeg(), marker), study, placement)
+
+
+def test_12_bit_jpeg_is_no_photo(study: Study, placement: Placement) -> None:
+    jpeg = _trim_to_eoi(_pydicom_frame("JPGExtended.dcm"))
+    with pytest.raises(InputError, match=r"12-bit.*kept as an original only"):
+        convert.photo_from_jpeg(jpeg, study, placement)
+
+
+@pytest.mark.parametrize("data", [b"not a jpeg", b"\xff\xd8\xff\xe0\x00", b"\xff\xd8\xff\xd9"])
+def test_broken_jpeg_is_refused(data: bytes, study: Study, placement: Placement) -> None:
+    with pytest.raises(InputError):
+        convert.photo_from_jpeg(data, study, placement)
+
+
+def test_rgb_png_photo_keeps_its_samples(study: Study, placement: Placement, check: Check) -> None:
+    rows = [bytes((x * 40 + y * 7 + c) % 256 for x in range(5) for c in range(3)) for y in range(3)]
+    checked = check(
+        convert.photo_from_png(make_png(rows, 5, 8, 2), study, placement, FRONTAL, "Profile")
+    )
+    ds = checked.dataset
+    assert ds.file_meta.TransferSyntaxUID == EXPLICIT_LE
+    assert ds.SOPClassUID == VL_PHOTO and ds.Modality == "XC"
+    assert (ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation) == (
+        3,
+        5,
+        3,
+        "RGB",
+    )
+    assert (ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PlanarConfiguration) == (8, 8, 7, 0)
+    # 45 bytes of samples, padded to an even length.
+    assert ds.PixelData == b"".join(rows) + b"\x00"
+    assert ds.LossyImageCompression == "00"
+
+
+def test_gray_png_photo_keeps_its_samples(study: Study, placement: Placement, check: Check) -> None:
+    rows = [bytes(range(y * 4, y * 4 + 4)) for y in range(4)]
+    ds = check(convert.photo_from_png(make_png(rows, 4, 8, 0), study, placement)).dataset
+    assert (ds.SamplesPerPixel, ds.PhotometricInterpretation) == (1, "MONOCHROME2")
+    assert ds.PixelData == b"".join(rows)
+
+
+def test_16_bit_png_is_no_photo(study: Study, placement: Placement) -> None:
+    png = make_png([b"\x01\x02\x03\x04"], 2, 16, 0)
+    with pytest.raises(InputError, match=r"16-bit.*kept as an original only"):
+        convert.photo_from_png(png, study, placement)
+
+
+def test_interlaced_png_is_kept_as_an_original(study: Study, placement: Placement) -> None:
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 1)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0\0"))
+    with pytest.raises(InputError, match=r"interlaced.*kept as an original only"):
+        convert.photo_from_png(png + chunk(b"IEND", b""), study, placement)
+
+
+# ---------------------------------------------------------------------------- radiographs
+
+
+def test_panoramic_jpeg_is_a_px_secondary_capture(
+    study: Study, placement: Placement, check: Check
+) -> None:
+    jpeg = baseline_jpeg()
+    ds = check(convert.radiograph(jpeg, "jpeg", "panoramic", study, placement, "OPG")).dataset
+    assert ds.SOPClassUID == SECONDARY_CAPTURE
+    assert (ds.Modality, ds.ConversionType) == ("PX", "WSD")
+    assert ds.file_meta.TransferSyntaxUID == JPEG_BASELINE
+    assert next(generate_frames(ds.PixelData, number_of_frames=1)) == jpeg
+    assert ds.ImageComments == "OPG"
+
+
+def test_12_bit_radiograph_keeps_its_bits(study: Study, placement: Placement, check: Check) -> None:
+    jpeg = _trim_to_eoi(_pydicom_frame("JPGExtended.dcm"))
+    ds = check(convert.radiograph(jpeg, "jpeg", "cephalometric", study, placement)).dataset
+    assert ds.file_meta.TransferSyntaxUID == JPEG_EXTENDED
+    assert (ds.BitsAllocated, ds.BitsStored, ds.HighBit) == (16, 12, 11)
+    assert (ds.Rows, ds.Columns) == (1024, 256)
+    assert next(generate_frames(ds.PixelData, number_of_frames=1)) == jpeg + b"\x00"
+
+
+def test_16_bit_cephalometric_png_is_a_dx_secondary_capture(
+    study: Study, placement: Placement, check: Check
+) -> None:
+    samples = [[0x0000, 0x0FFF, 0x1234], [0xFFFF, 0x8001, 0x00FF]]
+    rows = [b"".join(s.to_bytes(2, "big") for s in row) for row in samples]
+    png = make_png(rows, 3, 16, 0)
+    ds = check(convert.radiograph(png, "png", "cephalometric", study, placement)).dataset
+    assert ds.SOPClassUID == SECONDARY_CAPTURE
+    assert (ds.Modality, ds.ConversionType) == ("DX", "WSD")
+    assert ds.file_meta.TransferSyntaxUID == EXPLICIT_LE
+    assert (ds.BitsAllocated, ds.BitsStored, ds.PhotometricInterpretation) == (
+        16,
+        16,
+        "MONOCHROME2",
+    )
+    assert ds.PixelData == b"".join(s.to_bytes(2, "little") for row in samples for s in row)
+
+
+def test_radiograph_arguments_are_checked(study: Study, placement: Placement) -> None:
+    with pytest.raises(ValueError, match=r"kind"):
+        convert.radiograph(baseline_jpeg(), "jpeg", "bitewing", study, placement)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"format"):
+        convert.radiograph(baseline_jpeg(), "tiff", "panoramic", study, placement)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ encapsulated files
+
+
+def test_pdf_is_embedded_with_its_length(study: Study, placement: Placement, check: Check) -> None:
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    assert len(pdf) % 2 == 1
+    ds = check(convert.encapsulated_pdf(pdf, study, placement, name="report.pdf")).dataset
+    assert ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.104.1" and ds.Modality == "DOC"
+    assert ds.MIMETypeOfEncapsulatedDocument == "application/pdf"
+    assert ds.EncapsulatedDocument == pdf + b"\x00"
+    assert ds.EncapsulatedDocumentLength == len(pdf)
+    assert ds.DocumentTitle == "report.pdf"
+    assert ds.BurnedInAnnotation == "YES"
+    assert "ConceptNameCodeSequence" in ds and len(ds.ConceptNameCodeSequence) == 0
+    labelled = convert.encapsulated_pdf(pdf + b"\n", study, placement, "Treatment plan", "x.pdf")
+    assert labelled.DocumentTitle == "Treatment plan"
+    assert labelled.EncapsulatedDocument == pdf + b"\n"
+
+
+@pytest.mark.parametrize(
+    "data", [binary_stl(), b"solid arch\n  facet normal 0 0 1\n  endfacet\nendsolid arch\n"]
+)
+def test_stl_is_embedded_in_the_study_frame_in_mm(
+    data: bytes, study: Study, placement: Placement, check: Check
+) -> None:
+    ds = check(convert.encapsulated_stl(data, study, placement, "Upper arch")).dataset
+    assert ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.104.3" and ds.Modality == "M3D"
+    assert ds.MIMETypeOfEncapsulatedDocument == "model/stl"
+    assert ds.EncapsulatedDocument[: len(data)] == data
+    assert len(ds.EncapsulatedDocument) == len(data) + len(data) % 2
+    assert ds.EncapsulatedDocumentLength == len(data)
+    assert ds.FrameOfReferenceUID == study.frame_of_reference_uid
+    [unit] = ds.MeasurementUnitsCodeSequence
+    assert (unit.CodeValue, unit.CodingSchemeDesignator, unit.CodeMeaning) == (
+        "mm",
+        "UCUM",
+        "millimeter",
+    )
+    assert ds.DocumentTitle == "Upper arch"
+
+
+# This dicom3tools release predates the Encapsulated OBJ and MTL IODs and says
+# "Information Object Not found" for them. Each object is then also checked as
+# an Encapsulated STL (the same modules; MTL lacks only the Frame of Reference),
+# with its SOP Class and MIME type swapped for STL's.
+UNKNOWN_IOD = "Error - Information Object Not found"
+MTL_HAS_NO_FRAME = (
+    "Error - Missing attribute Type 1 Required Element=<FrameOfReferenceUID> "
+    "Module=<FrameOfReference>",
+    "Error - Missing attribute Type 2 Required Element=<PositionReferenceIndicator> "
+    "Module=<FrameOfReference>",
+)
+
+
+@pytest.mark.parametrize(
+    ("function", "sop_class", "mime", "data", "allowed"),
+    [
+        (
+            convert.encapsulated_obj,
+            "1.2.840.10008.5.1.4.1.1.104.4",
+            "model/obj",
+            b"mtllib arch.mtl\nv 0 0 0\nv 10 0 0\nv 0 10 0\nf 1 2 3\n",
+            (),
+        ),
+        (
+            convert.encapsulated_mtl,
+            "1.2.840.10008.5.1.4.1.1.104.5",
+            "model/mtl",
+            b"newmtl enamel\nKd 0.9 0.9 0.85\n",
+            MTL_HAS_NO_FRAME,
+        ),
+    ],
+)
+def test_obj_and_mtl_are_embedded(
+    function: Callable[..., Dataset],
+    sop_class: str,
+    mime: str,
+    data: bytes,
+    allowed: tuple[str, ...],
+    study: Study,
+    placement: Placement,
+    tmp_path: Path,
+    dciodvfy: str,
+    dcmtk: dict[str, str],
+) -> None:
+    ds = function(data, study, placement, name="arch." + mime[-3:])
+    assert ds.SOPClassUID == sop_class and ds.Modality == "M3D"
+    path = tmp_path / "model.dcm"
+    pydicom.dcmwrite(path, ds, enforce_file_format=True)
+    assert _errors(_dciodvfy(dciodvfy, path)) in ([], [UNKNOWN_IOD])
+    _assert_dcmtk_reads(dcmtk, path)
+    back = pydicom.dcmread(path)
+    assert back.MIMETypeOfEncapsulatedDocument == mime
+    assert back.EncapsulatedDocument[: len(data)] == data
+    assert back.EncapsulatedDocumentLength == len(data)
+    assert [u.CodeValue for u in back.MeasurementUnitsCodeSequence] == ["mm"]
+    if sop_class.endswith(".4"):
+        assert back.FrameOfReferenceUID == study.frame_of_reference_uid
+    else:
+        assert "FrameOfReferenceUID" not in back
+
+    stl = UID("1.2.840.10008.5.1.4.1.1.104.3")
+    back.SOPClassUID = back.file_meta.MediaStorageSOPClassUID = stl
+    back.MIMETypeOfEncapsulatedDocument = "model/stl"
+    as_stl = tmp_path / "as-stl.dcm"
+    pydicom.dcmwrite(as_stl, back, enforce_file_format=True)
+    report = _dciodvfy(dciodvfy, as_stl)
+    assert sorted(_errors(report)) == sorted(allowed), report
+
+
+# ------------------------------------------------------------------- patient and study
+
+
+def test_patient_and_study_attributes(study: Study, placement: Placement, check: Check) -> None:
+    ds = check(convert.photo_from_jpeg(baseline_jpeg(), study, placement)).dataset
+    assert str(ds.PatientName) == "Ana Lima"  # as entered: its order cannot be known
+    assert (ds.PatientID, ds.PatientBirthDate, ds.PatientSex) == ("P-0042", "19900203", "F")
+    assert ds.StudyInstanceUID == study.study_instance_uid
+    assert (ds.StudyDate, ds.StudyTime, ds.StudyID) == ("20240506", "070809", "20240506")
+    assert ds.StudyDescription == "Orthodontic records"
+    assert ds.ReferringPhysicianName == "" and ds.AccessionNumber == ""
+    assert (ds.SeriesInstanceUID, ds.SeriesNumber, ds.InstanceNumber) == (
+        placement.series_instance_uid,
+        3,
+        7,
+    )
+    assert ds.SOPInstanceUID == ds.file_meta.MediaStorageSOPInstanceUID
+    assert "SpecificCharacterSet" not in ds
+
+
+def test_every_object_gets_a_new_instance_uid(study: Study, placement: Placement) -> None:
+    first = convert.encapsulated_pdf(b"%PDF-1.4\n", study, placement)
+    second = convert.encapsulated_pdf(b"%PDF-1.4\n", study, placement)
+    assert first.SOPInstanceUID != second.SOPInstanceUID
+
+
+def test_non_ascii_text_makes_the_object_utf8(placement: Placement, check: Check) -> None:
+    study = Study.new(
+        Patient(name="Zoë Çelik", id="7", birth_date="", sex=""), datetime.now(UTC), "Ortodontia"
+    )
+    ds = check(
+        convert.photo_from_jpeg(baseline_jpeg(), study, placement, None, "Sorriso ça")
+    ).dataset
+    assert ds.SpecificCharacterSet == "ISO_IR 192"
+    assert str(ds.PatientName) == "Zoë Çelik"
+    assert ds.ImageComments == "Sorriso ça"
+    assert ds.PatientBirthDate == "" and ds.PatientSex == ""
+
+
+def test_a_code_meaning_alone_can_make_the_object_utf8(study: Study, placement: Placement) -> None:
+    ds = convert.photo_from_jpeg(baseline_jpeg(), study, placement, View("1", "99X", "vue ¾"))
+    assert ds.SpecificCharacterSet == "ISO_IR 192"
+
+
+def test_a_name_in_dicom_form_is_kept(placement: Placement) -> None:
+    study = Study.new(Patient(name="Lima^Ana^^Dr."), datetime.now(UTC))
+    ds = convert.encapsulated_pdf(b"%PDF-1.4\n", study, placement)
+    assert ds.PatientName.family_name == "Lima"
+    assert ds.PatientName.given_name == "Ana"
+
+
+def test_text_is_made_safe_for_its_value_representation(placement: Placement) -> None:
+    study = Study.new(Patient(name="A\\B = C\x07" + "x" * 100), datetime.now(UTC), "x" * 100)
+    ds = convert.photo_from_jpeg(baseline_jpeg(), study, placement, None, "one\ntwo\\three\x01")
+    assert str(ds.PatientName) == "A B C " + "x" * 58
+    assert ds.StudyDescription == "x" * 64
+    assert ds.ImageComments == "one\r\ntwo\\three"
+
+
+@pytest.mark.parametrize(
+    "patient",
+    [
+        Patient(birth_date="1990-02-30"),
+        Patient(birth_date="03/02/1990"),
+        Patient(sex="X"),
+        Patient(id="x" * 65),
+        Patient(id="a\\b"),
+    ],
+)
+def test_invalid_patient_values_are_refused(patient: Patient, placement: Placement) -> None:
+    study = Study.new(patient, datetime.now(UTC))
+    with pytest.raises(ValueError):
+        convert.encapsulated_pdf(b"%PDF-1.4\n", study, placement)
