@@ -10,22 +10,29 @@ one is enough, it needs no secure context)::
                                          (except the modules only the single file uses)
     dist/pyodide/                        the Pyodide core files the page boots from
     dist/wheels/orthoshare-<version>-py3-none-any.whl
-    dist/build-info.json                 every other file of dist/ with its size and sha256
+    dist/wheels/pydicom-<version>-py3-none-any.whl
+                                         pydicom's wheel from PyPI, byte for byte (the
+                                         package imports it when an input is DICOM)
+    dist/build-info.json                 every other file of dist/ with its size and sha256,
+                                         and the wheels the worker loads
 
 and the single file, for a USB stick or a double-click (browsers refuse to fetch
 the site's files from ``file://``)::
 
     dist/orthoshare.html                 index.html with the styles and the page script
                                          inlined, the worker's code, and every file the
-                                         worker loads (Pyodide, the wheel, crypto.js)
+                                         worker loads (Pyodide, the wheels, crypto.js)
                                          gzip+base64 in blocks the browser never runs
 
-The third-party inputs (the npm packages, and each file taken from them) are
-pinned in ``build-inputs.lock.json``; any difference stops the build, and the
-output folder is replaced only by a complete build. Two builds of the same
-sources give byte-identical ``dist/``: esbuild is deterministic, the wheel's
-timestamps and file modes are fixed, and nothing records the time or the place
-of the build.
+The third-party inputs (the npm packages, each file taken from them, and the
+wheels from PyPI) are pinned in ``build-inputs.lock.json``; any difference stops
+the build, and the output folder is replaced only by a complete build. A PyPI
+wheel is downloaded once with ``pip download`` into ``build/pypi/`` under the
+inputs root and checked against its pinned sha256 before every use, so later
+builds need no network. Two builds of the same sources give byte-identical
+``dist/``: esbuild is deterministic, our wheel's timestamps and file modes are
+fixed, PyPI's wheels are copied as they are, and nothing records the time or the
+place of the build.
 
 Options: ``--check`` rebuilds in a temporary folder and compares with the
 existing output; ``--update-pins`` records the installed inputs after a
@@ -40,6 +47,7 @@ import functools
 import gzip
 import hashlib
 import html.parser
+import importlib.metadata
 import json
 import os
 import re
@@ -70,6 +78,15 @@ PYODIDE_FILES = (
     "python_stdlib.zip",
     "pyodide-lock.json",
 )
+
+#: The pure-Python wheels the page loads beside ours, from PyPI: pydicom, which the
+#: package imports when an input is DICOM. Versions and sha256 are in the pin file
+#: (``pypi``); ``--update-pins`` takes the versions installed beside build.py, which
+#: requirements-test.txt pins, so the page and the command line run the same code.
+PYPI_PACKAGES = ("pydicom",)
+
+#: Where downloaded PyPI wheels are kept, relative to the inputs root (git ignores it).
+WHEEL_CACHE = "build/pypi"
 
 #: The one web/ file that is bundled rather than copied.
 BUNDLED_SCRIPT = "crypto.js"
@@ -239,6 +256,156 @@ def check_inputs(inputs_root: Path, pins: dict[str, Any]) -> None:
 def pyodide_inputs() -> list[str]:
     """Return the Pyodide core files, relative to the inputs root."""
     return [f"node_modules/pyodide/{name}" for name in PYODIDE_FILES]
+
+
+# --- the wheels from PyPI -------------------------------------------------------------
+
+#: What a pinned PyPI wheel's file name must look like: pure Python, for any platform
+#: (the only kind Pyodide can load from PyPI), and a plain name inside the cache folder.
+PURE_WHEEL = re.compile(r"[A-Za-z0-9_.]+-[A-Za-z0-9_.!+]+-(?:py2\.)?py3-none-any\.whl")
+
+
+def pyodide_python(inputs_root: Path) -> str:
+    """Return the Python version of the pinned Pyodide (such as "3.14"), from its lock file."""
+    lock = read_json(inputs_root / "node_modules" / "pyodide" / "pyodide-lock.json")
+    return ".".join(str(lock["info"]["python"]).split(".")[:2])
+
+
+def download_wheel(inputs_root: Path, requirement: str, scratch: Path) -> Path:
+    """Download the wheel of ``requirement`` into the empty folder ``scratch``; return it.
+
+    pip picks a pure-Python wheel for the Python of the pinned Pyodide (never a
+    source archive, so nothing is built) from the index its configuration names,
+    PyPI by default. Whatever the index serves, the caller checks the bytes.
+
+    Parameters
+    ----------
+    inputs_root
+        The folder holding ``node_modules/`` (for the Pyodide's Python version).
+    requirement
+        ``name==version``.
+    scratch
+        An empty folder that receives the wheel.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        pyodide_python(inputs_root),
+        "--platform",
+        "any",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--dest",
+        str(scratch),
+        requirement,
+    ]
+    try:
+        run(command, scratch)
+    except BuildError as error:
+        raise BuildError(
+            f"could not download {requirement} ({error}); connect to PyPI once (the wheel is "
+            f"then kept in {WHEEL_CACHE}/), or put the pinned wheel there"
+        ) from None
+    wheels = sorted(scratch.glob("*.whl"))
+    if len(wheels) != 1:
+        made = ", ".join(path.name for path in scratch.iterdir()) or "nothing"
+        raise BuildError(f"pip download {requirement} gave {made}, not one wheel")
+    return wheels[0]
+
+
+def pinned_wheel(inputs_root: Path, package: str, pin: dict[str, str]) -> Path:
+    """Return the cached wheel of ``package`` once its sha256 matches the pin, downloading
+    it first if the cache lacks it.
+
+    A download enters the cache only once it matched, so a wrong file there was
+    changed after the download and is reported, never replaced.
+
+    Parameters
+    ----------
+    inputs_root
+        The folder holding the cache (``build/pypi/``) and ``node_modules/``.
+    package
+        The distribution's name on PyPI.
+    pin
+        Its entry in the pin file: ``version``, ``file`` (the wheel's name) and ``sha256``.
+    """
+    name, version = pin.get("file", ""), pin.get("version", "")
+    # A wheel's name spells the project's name with underscores (PEP 427).
+    prefix = f"{re.sub(r'[-_.]+', '_', package)}-{version}-".lower()
+    pure = PURE_WHEEL.fullmatch(name) and name.lower().startswith(prefix)
+    if not pure or not re.fullmatch(r"[0-9a-f]{64}", pin.get("sha256", "")):
+        raise BuildError(
+            f"{PINS_NAME} pins {package} to {name or 'no file'}, not a pure-Python wheel of "
+            f"{package} {version or '(no version)'} with a sha256; run 'build.py --update-pins'"
+        )
+    cache = inputs_root / WHEEL_CACHE
+    wheel = cache / name
+    if not wheel.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".download-", dir=cache) as scratch:
+            fetched = download_wheel(inputs_root, f"{package}=={version}", Path(scratch))
+            actual = sha256_file(fetched)
+            if fetched.name != name or actual != pin["sha256"]:
+                raise BuildError(
+                    f"pip download {package}=={version}: expected {name} sha256 "
+                    f"{pin['sha256']}, found {fetched.name} sha256 {actual}; nothing was kept: "
+                    "check the index pip uses, or after a deliberate upgrade run "
+                    f"'build.py --update-pins' and commit {PINS_NAME}"
+                )
+            fetched.replace(wheel)
+    actual = sha256_file(wheel)
+    if actual != pin["sha256"]:
+        raise BuildError(
+            f"{WHEEL_CACHE}/{name} sha256: expected {pin['sha256']}, found {actual}; delete it "
+            "to download the pinned wheel again, or after a deliberate upgrade run "
+            f"'build.py --update-pins' and commit {PINS_NAME}"
+        )
+    return wheel
+
+
+def pypi_wheels(inputs_root: Path, pins: dict[str, Any]) -> list[Path]:
+    """Return the pinned PyPI wheels, checked (and downloaded once), in PYPI_PACKAGES order."""
+    pinned = pins.get("pypi", {})
+    wheels = []
+    for package in PYPI_PACKAGES:
+        if package not in pinned:
+            raise BuildError(f"{PINS_NAME} does not pin {package}; run 'build.py --update-pins'")
+        wheels.append(pinned_wheel(inputs_root, package, pinned[package]))
+    return wheels
+
+
+def pin_pypi_wheels(inputs_root: Path) -> dict[str, dict[str, str]]:
+    """Download the installed version of every PyPI package into the cache; return its pins.
+
+    The version is the one installed for the Python running build.py, which
+    requirements-test.txt pins by hash. The download replaces any cached copy, so the
+    pins record what the index serves, not what the cache holds.
+    """
+    pins = {}
+    cache = inputs_root / WHEEL_CACHE
+    cache.mkdir(parents=True, exist_ok=True)
+    for package in PYPI_PACKAGES:
+        try:
+            version = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            raise BuildError(
+                f"{package} is not installed for {sys.executable}; install requirements-test.txt"
+            ) from None
+        with tempfile.TemporaryDirectory(prefix=".download-", dir=cache) as scratch:
+            fetched = download_wheel(inputs_root, f"{package}=={version}", Path(scratch))
+            pins[package] = {
+                "file": fetched.name,
+                "sha256": sha256_file(fetched),
+                "version": version,
+            }
+            fetched.replace(cache / fetched.name)
+    return pins
 
 
 # --- the steps of the build -----------------------------------------------------------
@@ -590,18 +757,19 @@ def single_file_page(
     return page.replace("</body>", "".join(blocks) + "</body>")
 
 
-def write_single_file(source_root: Path, inputs_root: Path, out: Path, wheel: Path) -> None:
+def write_single_file(source_root: Path, inputs_root: Path, out: Path, wheels: list[Path]) -> None:
     """Write ``out/orthoshare.html`` from the site already built in ``out``.
 
     The files the worker loads are taken from the site's folder, so both builds carry
-    the same bytes: the Pyodide core, the wheel and the bundled crypto.js.
+    the same bytes: the Pyodide core, the wheels (``wheels``, in ``out``) and the
+    bundled crypto.js.
     """
     web = source_root / "web"
     swap = {WORKER_HOOK: SINGLE_FILE_WORKER_HOOK}
     page_script = bundle_web_module(web, "main.js", inputs_root, swap)
     worker = bundle_web_module(web, SINGLE_FILE_WORKER, inputs_root, {})
     carried = [f"pyodide/{name}" for name in PYODIDE_FILES]
-    carried += [f"web/{BUNDLED_SCRIPT}", wheel.relative_to(out).as_posix()]
+    carried += [f"web/{BUNDLED_SCRIPT}", *(wheel.relative_to(out).as_posix() for wheel in wheels)]
     files = {path: (out / path).read_bytes() for path in carried}
     shell = (source_root / "index.html").read_text(encoding="utf-8")
     page = single_file_page(shell, web, page_script, worker, files)
@@ -616,11 +784,12 @@ def dist_files(out: Path) -> Iterator[Path]:
     yield from sorted(path for path in out.rglob("*") if path.is_file())
 
 
-def write_build_info(out: Path, pins: dict[str, Any], wheel: Path) -> None:
+def write_build_info(out: Path, pins: dict[str, Any], wheels: list[Path]) -> None:
     """Write ``build-info.json``: versions, the wheels to load, and each file's size and sha256.
 
-    The page's worker can read ``wheels`` to find the wheel without knowing the
-    version; the file list lets an administrator check a deployed copy.
+    ``wheels`` lists every wheel in ``out`` (ours first, then PyPI's): the worker loads
+    them all, without knowing their versions; the file list lets an administrator
+    check a deployed copy.
     """
     files = [
         {
@@ -633,7 +802,7 @@ def write_build_info(out: Path, pins: dict[str, Any], wheel: Path) -> None:
     info = {
         "files": files,
         "pyodide": pins["npm"]["pyodide"]["version"],
-        "wheels": [wheel.relative_to(out).as_posix()],
+        "wheels": [wheel.relative_to(out).as_posix() for wheel in wheels],
     }
     write_json(out / "build-info.json", info)
 
@@ -647,12 +816,14 @@ def build(source_root: Path, inputs_root: Path, out: Path) -> None:
     source_root
         The folder holding ``index.html``, ``web/`` and ``py/``.
     inputs_root
-        The folder holding ``node_modules/``, ``package-lock.json`` and the pin file.
+        The folder holding ``node_modules/``, ``package-lock.json``, the pin file and
+        the cache of PyPI wheels (``build/pypi/``).
     out
         The site's folder (``dist/``).
     """
     pins = load_pins(inputs_root)
     check_inputs(inputs_root, pins)
+    downloaded = pypi_wheels(inputs_root, pins)
     out.parent.mkdir(parents=True, exist_ok=True)
     # A sibling of the output, so the final rename stays on one file system.
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
@@ -660,9 +831,11 @@ def build(source_root: Path, inputs_root: Path, out: Path) -> None:
         copy_shell(source_root, staging)
         copy_web(source_root, inputs_root, staging / "web", pins)
         copy_pyodide(inputs_root, staging / "pyodide")
-        wheel = build_wheel(source_root / "py", staging / "wheels")
-        write_single_file(source_root, inputs_root, staging, wheel)
-        write_build_info(staging, pins, wheel)
+        ours = build_wheel(source_root / "py", staging / "wheels")
+        theirs = [shutil.copyfile(wheel, ours.parent / wheel.name) for wheel in downloaded]
+        wheels = [ours, *theirs]
+        write_single_file(source_root, inputs_root, staging, wheels)
+        write_build_info(staging, pins, wheels)
         staging.chmod(0o755)
         if out.exists():
             shutil.rmtree(out)
@@ -690,10 +863,11 @@ def check(source_root: Path, inputs_root: Path, out: Path) -> list[str]:
 
 
 def update_pins(source_root: Path, inputs_root: Path) -> None:
-    """Record the installed inputs in the pin file: packages, Pyodide files, bundle inputs.
+    """Record the installed inputs in the pin file: packages, Pyodide files, bundle inputs,
+    and the PyPI wheels.
 
     The bundle inputs are whatever esbuild reads for web/crypto.js, so they are found
-    by bundling it once.
+    by bundling it once. The PyPI wheels are downloaded again (see pin_pypi_wheels).
 
     Parameters
     ----------
@@ -701,7 +875,7 @@ def update_pins(source_root: Path, inputs_root: Path) -> None:
         The folder holding ``web/crypto.js``.
     inputs_root
         The folder holding ``node_modules/`` and ``package-lock.json``; the pin file is
-        written there.
+        written there, and the PyPI wheels go to its ``build/pypi/``.
     """
     lock = read_json(inputs_root / "package-lock.json")
     npm = {package: lock_entry(lock, package, "package-lock.json") for package in NPM_PACKAGES}
@@ -712,12 +886,14 @@ def update_pins(source_root: Path, inputs_root: Path) -> None:
     pins = {
         "about": (
             "Third-party inputs of build.py: npm packages by their lock integrity, files by "
-            "sha256. After a deliberate upgrade run 'build.py --update-pins' and review the diff."
+            "sha256, PyPI wheels by version and sha256. After a deliberate upgrade run "
+            "'build.py --update-pins' and review the diff."
         ),
         "bundle": {name: sha256_file(inputs_root / name) for name in read},
         "format": PINS_FORMAT,
         "npm": npm,
         "pyodide": {name: sha256_file(inputs_root / name) for name in pyodide_inputs()},
+        "pypi": pin_pypi_wheels(inputs_root),
     }
     write_json(inputs_root / PINS_NAME, pins)
 
@@ -733,7 +909,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--inputs-root",
         type=Path,
         default=ROOT,
-        help=f"folder with node_modules/, package-lock.json and {PINS_NAME}",
+        help=f"folder with node_modules/, package-lock.json, {PINS_NAME} and {WHEEL_CACHE}/",
     )
     action = parser.add_mutually_exclusive_group()
     action.add_argument(

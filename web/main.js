@@ -275,6 +275,7 @@ function sealRequest() {
     passphrase: null,
     recipients: [],
     armor: false,
+    allow_mixed_patients: $("allow-mixed").checked,
   };
   if (protection() === "passphrase") request.passphrase = $("passphrase").value;
   else request.recipients = recipientLines();
@@ -299,11 +300,16 @@ $("send-form").addEventListener("submit", async (event) => {
     const result = await api.call("seal", [entries, sealRequest()], {
       onProgress: showProgress($("send-progress"), "Sealing"),
     });
+    $("mixed-patients").hidden = true;
+    $("allow-mixed").checked = false;
     download(result.file, result.name);
     message.textContent = `Sealed ${result.manifest.entries.length} files into ${result.name}.`;
     setState("done", "Sealed. The browser downloaded the encrypted file.");
   } catch (error) {
     showError(message, error);
+    // The DICOM files name more than one patient: nothing is sealed until the
+    // sender looks and confirms explicitly.
+    if (error.kind === "MixedPatientsError") $("mixed-patients").hidden = false;
   }
 });
 

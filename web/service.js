@@ -25,9 +25,14 @@ function asInput({ file, path }) {
   };
 }
 
-/** The paths (relative to the site's root) of our wheel among `paths`. */
+/**
+ * The paths (relative to the site's root) of the wheels to load among `paths`: every
+ * wheel in wheels/, which build.py fills with ours and the pure-Python wheels it takes
+ * from PyPI (pydicom, which orthoshare imports when an input is DICOM). These are the
+ * wheels build-info.json lists; loadPackage takes them all at once, in any order.
+ */
 export function ourWheels(paths) {
-  return paths.filter((path) => path.startsWith("wheels/orthoshare-") && path.endsWith(".whl"));
+  return paths.filter((path) => path.startsWith("wheels/") && path.endsWith(".whl"));
 }
 
 export function toJs(proxy) {

@@ -120,7 +120,11 @@ def test_sealed_by_the_cli_opens_in_the_single_file_with_the_cover_and_the_files
     assert page.is_visible("#cover")
     assert page.text_content("#cover-title") == "Records of Ana Pérez"
     shown = page.locator("#open-files tbody tr td:nth-child(2)").all_text_contents()
-    assert sorted(shown) == sorted(f"ORIGINAL/{name}" for name in records)
+    # Beside the originals: the DICOM objects made from them, and their DICOMDIR.
+    assert sorted(p for p in shown if p.startswith("ORIGINAL/")) == sorted(
+        f"ORIGINAL/{name}" for name in records
+    )
+    assert "DICOM/DICOMDIR" in shown
     screenshot(page, "13-single-file-opened")
 
     with page.expect_download() as download:

@@ -3,7 +3,9 @@
 The builds here read a stand-in page shell and web/ folder made in a temporary
 folder (``--source-root``), so they test the build, not the page that is being
 written beside it; the package is a copy of the real py/ and the third-party
-inputs are the installed node_modules/ (``--inputs-root``).
+inputs are the installed node_modules/ and the PyPI wheels kept in build/pypi/
+(``--inputs-root``). The first build fills that cache (from PyPI, once); the tests
+that download again use a local folder as the only index, never the network.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -43,16 +45,22 @@ SHELL = (
     b"<body></body>\n"
 )
 SINGLE_FILE = "orthoshare.html"
+WHEEL_CACHE = "build/pypi"
+#: The wheel the page loads beside ours; the pin file has its version and sha256.
+PYDICOM = "pydicom-3.0.2-py3-none-any.whl"
 
 
-def run_build(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run build.py with the given arguments; return the finished process."""
+def run_build(
+    *arguments: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run build.py with the given arguments (and environment); return the finished process."""
     return subprocess.run(
         [sys.executable, str(REPO / "build.py"), *map(str, arguments)],
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
+        env=env,
     )
 
 
@@ -75,6 +83,10 @@ def tree(root: Path) -> dict[str, bytes]:
 def package_version() -> str:
     with (REPO / "py" / "pyproject.toml").open("rb") as file:
         return str(tomllib.load(file)["project"]["version"])
+
+
+def pins() -> dict[str, Any]:
+    return dict(json.loads((REPO / PINS).read_text()))
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +118,14 @@ def wheel(dist: Path) -> Path:
     return dist / "wheels" / f"orthoshare-{package_version()}-py3-none-any.whl"
 
 
+@pytest.fixture(scope="session")
+def cached_wheels(dist: Path) -> Path:
+    """The repository's cache of PyPI wheels, which the first build filled."""
+    cache = REPO / WHEEL_CACHE
+    assert (cache / PYDICOM).is_file()
+    return cache
+
+
 def test_two_builds_give_identical_bytes(source_root: Path, dist: Path, tmp_path: Path) -> None:
     again = build_ok(source_root, tmp_path / "elsewhere" / "site")
     assert tree(again) == tree(dist)
@@ -122,6 +142,7 @@ def test_dist_holds_exactly_the_site(dist: Path) -> None:
             "web/main.js",
             "web/style.css",
             f"wheels/orthoshare-{package_version()}-py3-none-any.whl",
+            f"wheels/{PYDICOM}",
         ]
     )
     assert (dist / "index.html").read_bytes() == SHELL
@@ -137,7 +158,9 @@ def test_build_info_lists_every_other_file_with_size_and_sha256(dist: Path, whee
     for name, content in files.items():
         assert listed[name]["size"] == len(content), name
         assert listed[name]["sha256"] == hashlib.sha256(content).hexdigest(), name
-    assert info["wheels"] == [wheel.relative_to(dist).as_posix()]
+    # Ours first, then PyPI's; the worker loads every wheel in wheels/, so these are all.
+    assert info["wheels"] == [wheel.relative_to(dist).as_posix(), f"wheels/{PYDICOM}"]
+    assert sorted(info["wheels"]) == sorted(name for name in files if name.startswith("wheels/"))
     assert info["pyodide"] == json.loads((REPO / PINS).read_text())["npm"]["pyodide"]["version"]
 
 
@@ -146,6 +169,32 @@ def test_pyodide_files_are_the_pinned_bytes(dist: Path) -> None:
     for name in PYODIDE_FILES:
         actual = hashlib.sha256((dist / "pyodide" / name).read_bytes()).hexdigest()
         assert actual == pinned[f"node_modules/pyodide/{name}"], name
+
+
+def test_pydicom_is_the_pinned_wheel_of_pypi_as_it_is(dist: Path) -> None:
+    pin = pins()["pypi"]["pydicom"]
+    assert pin["file"] == PYDICOM and pin["version"] == "3.0.2"
+    shipped = dist / "wheels" / PYDICOM
+    assert hashlib.sha256(shipped.read_bytes()).hexdigest() == pin["sha256"]
+    assert shipped.read_bytes() == (REPO / WHEEL_CACHE / PYDICOM).read_bytes()
+    with zipfile.ZipFile(shipped) as archive:
+        metadata = Parser().parsestr(archive.read("pydicom-3.0.2.dist-info/METADATA").decode())
+        tag = Parser().parsestr(archive.read("pydicom-3.0.2.dist-info/WHEEL").decode())["Tag"]
+        names = set(archive.namelist())
+    assert (metadata["Name"], metadata["Version"], tag) == ("pydicom", "3.0.2", "py3-none-any")
+    # Not repacked: the test files stay, among them those the page tests seal.
+    assert {"pydicom/data/test_files/CT_small.dcm", "pydicom/data/test_files/MR_small.dcm"} <= names
+
+
+def test_the_page_and_the_command_line_pin_the_same_pydicom() -> None:
+    pin = pins()["pypi"]["pydicom"]
+    requirements = (REPO / "requirements-test.txt").read_text()
+    match = re.search(
+        r"^pydicom==(\S+)((?:\s*\\\s*--hash=sha256:[0-9a-f]{64})+)", requirements, re.M
+    )
+    assert match is not None, "requirements-test.txt pins no pydicom"
+    assert match.group(1) == pin["version"]
+    assert pin["sha256"] in re.findall(r"sha256:([0-9a-f]{64})", match.group(2))
 
 
 def test_crypto_bundle_is_one_self_contained_module(dist: Path, tmp_path: Path) -> None:
@@ -185,9 +234,18 @@ def test_wheel_holds_the_package_sources_and_matching_metadata(
     wheel: Path, source_root: Path
 ) -> None:
     package = source_root / "py" / "orthoshare"
+    with (source_root / "py" / "pyproject.toml").open("rb") as file:
+        package_data = tomllib.load(file)["tool"]["setuptools"].get("package-data", {})
+    # The modules, and the data files pyproject.toml declares (globs relative to their package).
+    data = [
+        path
+        for name, patterns in package_data.items()
+        for pattern in patterns
+        for path in package.parent.joinpath(*name.split(".")).glob(pattern)
+    ]
     sources = sorted(
         path.relative_to(package.parent).as_posix()
-        for path in package.rglob("*.py")
+        for path in [*package.rglob("*.py"), *data]
         if "__pycache__" not in path.parts
     )
     version = package_version()
@@ -272,12 +330,15 @@ def test_a_missing_page_shell_stops_the_build(source_root: Path, tmp_path: Path)
 # --- tampered inputs -------------------------------------------------------------------
 
 
-def inputs_copy(root: Path, *real: str) -> Path:
+def inputs_copy(root: Path, cache: Path | None, *real: str) -> Path:
     """An inputs root whose node_modules links to the installed packages, except the
-    packages named in ``real``, which are copies that a test may change."""
+    packages named in ``real``, which are copies that a test may change; its cache of
+    PyPI wheels is a copy of ``cache``, or empty if that is None."""
     root.mkdir()
     for name in ("package-lock.json", PINS):
         shutil.copyfile(REPO / name, root / name)
+    if cache is not None:
+        shutil.copytree(cache, root / WHEEL_CACHE)
     modules = root / "node_modules"
     modules.mkdir()
     for entry in (REPO / "node_modules").iterdir():
@@ -318,9 +379,9 @@ def assert_stopped(result: subprocess.CompletedProcess[str], *words: str) -> Non
     ],
 )
 def test_a_tampered_input_stops_the_build(
-    source_root: Path, tmp_path: Path, package: str, file: str
+    source_root: Path, cached_wheels: Path, tmp_path: Path, package: str, file: str
 ) -> None:
-    inputs = inputs_copy(tmp_path / "inputs", package)
+    inputs = inputs_copy(tmp_path / "inputs", cached_wheels, package)
     expected, actual = tamper(inputs / file)
     out = tmp_path / "dist"
     out.mkdir()
@@ -330,8 +391,10 @@ def test_a_tampered_input_stops_the_build(
     assert tree(out) == {"earlier.txt": b"an earlier build"}, "the earlier output is kept"
 
 
-def test_an_upgrade_without_new_pins_stops_the_build(source_root: Path, tmp_path: Path) -> None:
-    inputs = inputs_copy(tmp_path / "inputs")
+def test_an_upgrade_without_new_pins_stops_the_build(
+    source_root: Path, cached_wheels: Path, tmp_path: Path
+) -> None:
+    inputs = inputs_copy(tmp_path / "inputs", cached_wheels)
     lock_path = inputs / "package-lock.json"
     lock = json.loads(lock_path.read_text())
     lock["packages"]["node_modules/libsodium-wrappers"]["integrity"] = "sha512-upgraded"
@@ -342,8 +405,10 @@ def test_an_upgrade_without_new_pins_stops_the_build(source_root: Path, tmp_path
     assert_stopped(result, "package-lock.json", "libsodium-wrappers", "sha512-upgraded")
 
 
-def test_an_unpinned_file_in_the_bundle_stops_the_build(source_root: Path, tmp_path: Path) -> None:
-    inputs = inputs_copy(tmp_path / "inputs")
+def test_an_unpinned_file_in_the_bundle_stops_the_build(
+    source_root: Path, cached_wheels: Path, tmp_path: Path
+) -> None:
+    inputs = inputs_copy(tmp_path / "inputs", cached_wheels)
     pins_path = inputs / PINS
     pins = json.loads(pins_path.read_text())
     del pins["bundle"]["node_modules/@noble/hashes/sha2.js"]
@@ -354,6 +419,118 @@ def test_an_unpinned_file_in_the_bundle_stops_the_build(source_root: Path, tmp_p
     assert result.returncode == 1
     assert "node_modules/@noble/hashes/sha2.js" in result.stderr
     assert "--update-pins" in result.stderr
+
+
+# --- the wheels from PyPI ---------------------------------------------------------------
+
+
+def index_of(folder: Path) -> dict[str, str]:
+    """An environment where pip's only index is ``folder`` (no configuration file read)."""
+    return {
+        **os.environ,
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(folder),
+    }
+
+
+def test_a_tampered_cached_wheel_stops_the_build(
+    source_root: Path, cached_wheels: Path, tmp_path: Path
+) -> None:
+    inputs = inputs_copy(tmp_path / "inputs", cached_wheels)
+    expected, actual = tamper(inputs / WHEEL_CACHE / PYDICOM)
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "earlier.txt").write_text("an earlier build")
+    result = run_build("--source-root", source_root, "--inputs-root", inputs, "--out", out)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    for word in (f"{WHEEL_CACHE}/{PYDICOM}", expected, actual, "delete it", "--update-pins"):
+        assert word in line
+    assert tree(out) == {"earlier.txt": b"an earlier build"}, "the earlier output is kept"
+
+
+def test_a_missing_wheel_is_downloaded_once_and_then_needs_no_index(
+    source_root: Path, dist: Path, cached_wheels: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    shutil.copyfile(cached_wheels / PYDICOM, index / PYDICOM)
+    inputs = inputs_copy(tmp_path / "inputs", None)
+    arguments = ("--source-root", source_root, "--inputs-root", inputs)
+    result = run_build(*arguments, "--out", tmp_path / "first", env=index_of(index))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (inputs / WHEEL_CACHE).iterdir()) == [PYDICOM]
+    assert tree(tmp_path / "first") == tree(dist)
+    # The cache now serves the build: an empty index is enough.
+    (index / PYDICOM).unlink()
+    result = run_build(*arguments, "--out", tmp_path / "second", env=index_of(index))
+    assert result.returncode == 0, result.stderr
+    assert tree(tmp_path / "second") == tree(dist)
+
+
+def test_a_download_that_differs_from_the_pin_stops_the_build_and_is_not_kept(
+    source_root: Path, cached_wheels: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    other = shutil.copyfile(cached_wheels / PYDICOM, index / PYDICOM)
+    with zipfile.ZipFile(other, "a") as archive:  # still a valid wheel, other bytes
+        archive.comment = b"not the pinned wheel"
+    actual = hashlib.sha256(other.read_bytes()).hexdigest()
+    inputs = inputs_copy(tmp_path / "inputs", None)
+    arguments = ("--source-root", source_root, "--inputs-root", inputs, "--out", tmp_path / "dist")
+    result = run_build(*arguments, env=index_of(index))
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    for word in ("pydicom==3.0.2", pins()["pypi"]["pydicom"]["sha256"], actual, "--update-pins"):
+        assert word in line
+    assert list((inputs / WHEEL_CACHE).iterdir()) == [], "nothing unchecked enters the cache"
+    assert not (tmp_path / "dist").exists()
+
+
+def test_no_index_and_no_cached_wheel_stops_the_build_plainly(
+    source_root: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "index"
+    empty.mkdir()
+    inputs = inputs_copy(tmp_path / "inputs", None)
+    arguments = ("--source-root", source_root, "--inputs-root", inputs, "--out", tmp_path / "dist")
+    result = run_build(*arguments, env=index_of(empty))
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "could not download pydicom==3.0.2" in line
+    assert f"{WHEEL_CACHE}/" in line
+    assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({}, f"{PINS} does not pin pydicom; run 'build.py --update-pins'"),
+        ({"file": f"../{PYDICOM}"}, "not a pure-Python wheel of pydicom 3.0.2"),
+        ({"file": "pydicom-3.0.2-cp314-cp314-emscripten_5_0_3_wasm32.whl"}, "not a pure-Python"),
+        ({"sha256": "abf971a5"}, "with a sha256; run 'build.py --update-pins'"),
+    ],
+)
+def test_a_pin_file_without_a_sound_pydicom_pin_stops_the_build(
+    source_root: Path, cached_wheels: Path, tmp_path: Path, change: dict[str, str], message: str
+) -> None:
+    inputs = inputs_copy(tmp_path / "inputs", cached_wheels)
+    pin_file = inputs / PINS
+    changed = json.loads(pin_file.read_text())
+    if change:
+        changed["pypi"]["pydicom"].update(change)
+    else:
+        del changed["pypi"]
+    pin_file.write_text(json.dumps(changed))
+    result = run_build(
+        "--source-root", source_root, "--inputs-root", inputs, "--out", tmp_path / "dist"
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert message in line
+    assert not (tmp_path / "dist").exists()
 
 
 def test_leftovers_in_py_and_the_umask_do_not_change_the_wheel(
@@ -454,9 +631,9 @@ def test_the_single_file_carries_the_sites_files_gzipped_without_a_time_stamp(
         for block in parsed.blocks
         if block.attrs.get("type") == "application/octet-stream"
     }
-    wheel = f"wheels/orthoshare-{package_version()}-py3-none-any.whl"
+    wheels = [f"wheels/orthoshare-{package_version()}-py3-none-any.whl", f"wheels/{PYDICOM}"]
     assert sorted(carried) == sorted(
-        [*(f"pyodide/{name}" for name in PYODIDE_FILES), "web/crypto.js", wheel]
+        [*(f"pyodide/{name}" for name in PYODIDE_FILES), "web/crypto.js", *wheels]
     )
     for path, packed in carried.items():
         assert packed[:2] == b"\x1f\x8b", path  # gzip

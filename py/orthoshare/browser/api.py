@@ -240,12 +240,13 @@ def _annotations(value: Any, count: int) -> list[Annotation] | None:
     annotations = []
     for index, item in enumerate(value):
         where = f"annotations[{index}]"
-        document = _object(item, where, ("label", "view", "kind"))
+        document = _object(item, where, ("label", "view", "kind", "radiograph"))
         annotations.append(
             Annotation(
                 label=_optional_text(document, "label", where),
                 view=_optional_text(document, "view", where),
                 kind=_optional_text(document, "kind", where),
+                radiograph=_optional_text(document, "radiograph", where),
             )
         )
     return annotations
@@ -318,9 +319,11 @@ def seal(
     """Seal ``files`` into one age file, passed to ``write_chunk`` as it is made.
 
     ``request_json`` holds ``details``, ``annotations`` (one per file, or
-    null), ``passphrase`` (or null), ``recipients`` (``age1…`` keys) and
-    ``armor``. ``write_chunk(Uint8Array)`` receives the file in order, in
-    pieces of at least 1 MiB (the last may be shorter), and is first called
+    null), ``passphrase`` (or null), ``recipients`` (``age1…`` keys),
+    ``armor`` and ``allow_mixed_patients`` (the sender confirmed DICOM files
+    naming different patients; without it they are refused).
+    ``write_chunk(Uint8Array)`` receives the file in order, in pieces of at
+    least 1 MiB (the last may be shorter), and is first called
     once the checks passed and sealing is under way; after an error result,
     discard anything it received. ``progress("sealing", done, total)`` counts
     input bytes.
@@ -333,11 +336,19 @@ def seal(
         document = _object(
             _json(request_json),
             "the request",
-            ("details", "annotations", "passphrase", "recipients", "armor"),
+            (
+                "details",
+                "annotations",
+                "passphrase",
+                "recipients",
+                "armor",
+                "allow_mixed_patients",
+            ),
         )
         armor = document.get("armor", False)
-        if not isinstance(armor, bool):
-            raise RequestError("armor is not true or false")
+        allow_mixed = document.get("allow_mixed_patients", False)
+        if not isinstance(armor, bool) or not isinstance(allow_mixed, bool):
+            raise RequestError("armor or allow_mixed_patients is not true or false")
         inputs = [BlobInput.of(blob, read_slice) for blob in files]
         details = _details(document.get("details"))
         annotations = _annotations(document.get("annotations"), len(inputs))
@@ -353,6 +364,7 @@ def seal(
             armor=armor,
             progress=_progress(progress),
             now=now,
+            allow_mixed_patients=allow_mixed,
         )
         sink.flush()
     except _EXPECTED as e:
@@ -474,4 +486,3 @@ def passphrase_strength(passphrase: Any) -> Result:
     """A rough strength estimate: ``{"bits": int, "verdict": "weak" | "fair" | "strong"}``."""
     bits, verdict = strength(passphrase if isinstance(passphrase, str) else "")
     return {"bits": bits, "verdict": verdict}
-

@@ -1,0 +1,139 @@
+"""DICOM sealed in the page: the pydicom the build ships makes the DICOM/ file-set in Chromium.
+
+The inputs are two files pydicom's wheel carries (a CT and an MR, copied from the
+installed package, never fetched) and a letter. They are sealed in the page, the
+download is opened with the command line's code, and then opened in the page again.
+Both builds are tried: the site, and the single file from file://, whose worker
+loads pydicom's wheel from memory.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import pydicom
+import pytest
+from playwright.sync_api import Page
+from pydicom.fileset import FileSet
+
+from orthoshare import age, pipeline
+
+from .conftest import WORK_TIMEOUT_MS, open_page, screenshot, wait_for_state
+from .test_page import PASSPHRASE, add_records, assert_same_origin, seal_in_page
+
+SHIPPED = Path(pydicom.__file__).parent / "data" / "test_files"
+DICOM_FILES = ("CT_small.dcm", "MR_small.dcm")
+LETTER = "letter.txt"
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> dict[str, bytes]:
+    """The CT, the MR and a letter, in tmp_path/records/."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for name in DICOM_FILES:
+        shutil.copyfile(SHIPPED / name, folder / name)
+    (folder / LETTER).write_text("For the surgeon: CT and MR before the osteotomy.\n")
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+class Build(NamedTuple):
+    """Which build the page comes from, its address, and the origin its requests keep to."""
+
+    name: str
+    url: str
+    origin: str
+
+
+@pytest.fixture(params=["site", "single file"])
+def build(
+    request: pytest.FixtureRequest, site: str, dist: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Build:
+    """The served site, or the single file alone in a folder opened from file://."""
+    if request.param == "site":
+        return Build("site", site, site.rstrip("/"))
+    stick = tmp_path_factory.mktemp("usb-stick")
+    single = Path(shutil.copyfile(dist / "orthoshare.html", stick / "orthoshare.html"))
+    return Build("single file", single.as_uri(), "file://")
+
+
+def test_dicom_sealed_in_the_page_comes_back_byte_exact_in_a_dicom_file_set(
+    page: Page,
+    build: Build,
+    tmp_path: Path,
+    records: dict[str, bytes],
+    requests_seen: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    started = time.monotonic()
+    open_page(page, build.url)
+    ready = time.monotonic() - started
+    add_records(page, tmp_path, records)
+    kinds = dict(
+        zip(
+            page.locator("#send-files tbody tr td:nth-child(2)").all_text_contents(),
+            page.locator("#send-files tbody tr td:nth-child(3)").all_text_contents(),
+            strict=True,
+        )
+    )
+    assert {name: kinds[name] for name in DICOM_FILES} == dict.fromkeys(DICOM_FILES, "dicom")
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#passphrase-again", PASSPHRASE)
+    # pydicom's CT and MR samples belong to two made-up patients: the page refuses
+    # until the sender confirms, and nothing is downloaded before that.
+    page.click("#seal")
+    assert wait_for_state(page, "error", "done") == "error"
+    assert "more than one patient" in str(page.text_content("#send-message"))
+    page.check("#allow-mixed")
+    started = time.monotonic()
+    sealed = seal_in_page(page, tmp_path)
+    sealing = time.monotonic() - started
+
+    # Opened by the command line's code: every file verified, the DICOM ones in the set.
+    out = tmp_path / "out"
+    manifest = pipeline.open_(sealed, [age.ScryptIdentity(PASSPHRASE)], out)
+    by_name = {entry.original_name: entry for entry in manifest.entries}
+    in_set = {}
+    for name in DICOM_FILES:
+        entry = by_name[name]
+        assert entry.kind == "dicom" and entry.path.startswith("DICOM/"), entry
+        assert (out / entry.path).read_bytes() == records[name], name
+        assert entry.dicom is not None
+        assert entry.dicom.sop_instance_uid == pydicom.dcmread(SHIPPED / name).SOPInstanceUID
+        in_set[entry.dicom.sop_instance_uid] = entry.path
+    assert by_name[LETTER].path == f"ORIGINAL/{LETTER}"
+    assert (out / "ORIGINAL" / LETTER).read_bytes() == records[LETTER]
+    assert "DICOM/DICOMDIR" in {entry.path for entry in manifest.entries}
+    file_set = FileSet(pydicom.dcmread(out / "DICOM" / "DICOMDIR"))
+    indexed = {str(instance.SOPInstanceUID): Path(instance.path) for instance in file_set}
+    assert {uid: path.relative_to(out).as_posix() for uid, path in indexed.items()} == in_set
+
+    # Opened in the page: every file listed with the kind the manifest gives it.
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(sealed))
+    page.fill("#open-passphrase", PASSPHRASE)
+    started = time.monotonic()
+    page.click("#open-button")
+    state = wait_for_state(page, "done", "error", timeout=WORK_TIMEOUT_MS)
+    assert state == "done", page.text_content("#open-message")
+    opening = time.monotonic() - started
+    rows = page.locator("#open-files tbody tr")
+    shown = {
+        rows.nth(index).locator("td:nth-child(2)").text_content(): rows.nth(index)
+        .locator("td:nth-child(3)")
+        .text_content()
+        for index in range(rows.count())
+    }
+    assert shown == {entry.path: entry.kind for entry in manifest.entries}
+    assert [shown[by_name[name].path] for name in DICOM_FILES] == ["dicom", "dicom"]
+    assert shown["DICOM/DICOMDIR"] == "dicom"
+    screenshot(page, f"21-dicom-opened-{build.name.replace(' ', '-')}")
+    assert_same_origin(requests_seen, build.origin)
+    with capsys.disabled():
+        print(
+            f"\n{build.name}: ready in {ready:.1f} s, sealed the CT, the MR and a letter "
+            f"in {sealing:.1f} s, opened in {opening:.1f} s"
+        )
