@@ -31,7 +31,7 @@ function asInput({ file, path }) {
  * from PyPI (pydicom, which orthoshare imports when an input is DICOM). These are the
  * wheels build-info.json lists; loadPackage takes them all at once, in any order.
  */
-export function ourWheels(paths) {
+export function wheelsToLoad(paths) {
   return paths.filter((path) => path.startsWith("wheels/") && path.endsWith(".whl"));
 }
 

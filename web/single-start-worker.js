@@ -2,7 +2,7 @@
 // that one's place. Measured in Chromium from file://: a module worker from a blob:
 // URL fails and a classic one cannot import() blob: modules, but a module worker from a
 // data: URL works. So the worker's own code (a few kilobytes, plain base64 in its
-// block) becomes a data: URL at once, and the big files (Pyodide, our wheel, the
+// block) becomes a data: URL at once, and the big files (Pyodide, the wheels, the
 // crypto bundle: gzip+base64 in blocks the browser never runs) are unpacked here and
 // handed to the worker as transferred buffers.
 

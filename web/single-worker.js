@@ -5,12 +5,12 @@
 //
 // Measured in Chromium from file://: this worker can import() blob: URLs it makes
 // itself, so the two Pyodide modules and the crypto bundle are imported that way.
-// Pyodide then asks for its wasm, its standard library and our wheel with fetch()
+// Pyodide then asks for its wasm, its standard library and the wheels with fetch()
 // under indexURL; indexURL is a made-up root that only this worker's fetch answers,
 // from memory. (Pyodide needs a URL there: loadPackage takes a wheel only by a URL
 // ending in ".whl", which a blob: URL never does.)
 
-import { ourWheels, serve } from "./service.js";
+import { wheelsToLoad, serve } from "./service.js";
 
 // Not a scheme any browser fetches: a request for it that escaped the wrapper below
 // would fail at once instead of going anywhere.
@@ -75,7 +75,7 @@ serve({
     });
   },
   async wheelUrls() {
-    return ourWheels(Object.keys(await received)).map((path) => ROOT + path);
+    return wheelsToLoad(Object.keys(await received)).map((path) => ROOT + path);
   },
   crypto: async () => importFromMemory(await received, "web/crypto.js"),
 });

@@ -4,7 +4,7 @@
 
 import { loadPyodide } from "../pyodide/pyodide.mjs";
 import * as crypto from "./crypto.js";
-import { ourWheels, serve } from "./service.js";
+import { wheelsToLoad, serve } from "./service.js";
 
 const SITE = new URL("../", import.meta.url);
 
@@ -12,7 +12,7 @@ serve({
   loadPyodide: () => loadPyodide({ indexURL: new URL("pyodide/", SITE).href }),
   async wheelUrls() {
     const info = await (await fetch(new URL("build-info.json", SITE))).json();
-    return ourWheels(info.files.map((file) => file.path)).map((path) => new URL(path, SITE).href);
+    return wheelsToLoad(info.files.map((file) => file.path)).map((path) => new URL(path, SITE).href);
   },
   crypto: async () => crypto,
 });
