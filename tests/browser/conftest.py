@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import importlib.util
+import os
 import subprocess
 import sys
 import threading
@@ -111,3 +112,19 @@ def screenshot(page: Page, name: str) -> None:
     """Keep a picture of the screen for people to look at (build/screenshots/)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> dict[str, bytes]:
+    """Files as a clinician has them, in tmp_path/records/: a photo, a scan, a PDF, some binary."""
+    files = {
+        "smile.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(5000),
+        "upper.stl": b"solid upper\nfacet normal 0 0 1\nendfacet\nendsolid upper\n",
+        "letter.pdf": b"%PDF-1.7\n" + os.urandom(3000) + b"\n%%EOF\n",
+        "raw.bin": os.urandom(200_000),
+    }
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return files

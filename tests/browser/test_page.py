@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -18,22 +17,6 @@ from orthoshare.bundle.writer import Details
 from .conftest import INTRANET_HOST, WORK_TIMEOUT_MS, open_page, screenshot, wait_for_state
 
 PASSPHRASE = "molar-canine-incisor-premolar"
-
-
-@pytest.fixture
-def records(tmp_path: Path) -> dict[str, bytes]:
-    """Files as a clinician has them: a photo, a scan, a PDF and some binary."""
-    files = {
-        "smile.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(5000),
-        "upper.stl": b"solid upper\nfacet normal 0 0 1\nendfacet\nendsolid upper\n",
-        "letter.pdf": b"%PDF-1.7\n" + os.urandom(3000) + b"\n%%EOF\n",
-        "raw.bin": os.urandom(200_000),
-    }
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return files
 
 
 def add_records(page: Page, tmp_path: Path, records: dict[str, bytes]) -> None:

@@ -7,7 +7,6 @@ file:, blob: and data: URLs are allowed.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -30,22 +29,6 @@ def single_file(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The single file of a fresh build, alone in a folder (a USB stick, say)."""
     stick = tmp_path_factory.mktemp("usb-stick")
     return Path(shutil.copyfile(dist / "orthoshare.html", stick / "orthoshare.html"))
-
-
-@pytest.fixture
-def records(tmp_path: Path) -> dict[str, bytes]:
-    """A photo, a scan, a PDF and some binary, in tmp_path/records/."""
-    files = {
-        "smile.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(5000),
-        "upper.stl": b"solid upper\nfacet normal 0 0 1\nendfacet\nendsolid upper\n",
-        "letter.pdf": b"%PDF-1.7\n" + os.urandom(3000) + b"\n%%EOF\n",
-        "raw.bin": os.urandom(200_000),
-    }
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return files
 
 
 def open_single_file(page: Page, single_file: Path) -> float:
