@@ -199,21 +199,24 @@ def _store(archive: _BundleZip, stored: Stored, annotation: Annotation) -> Entry
     )
 
 
-def _check_details(details: Details, now: datetime) -> None:
-    """Refuse, before any work, details the receiver's manifest check would refuse."""
-    blank = Manifest(
+def _manifest(details: Details, now: datetime, entries: tuple[Entry, ...]) -> Manifest:
+    return Manifest(
         created=_utc_timestamp(now),
-        generator="",
+        generator=f"orthoshare {__version__}",
         sender=details.sender,
         recipient=details.recipient,
         note=details.note,
         consent=details.consent,
         patient=details.patient,
         deidentified=details.deidentified,
-        entries=(),
+        entries=entries,
     )
+
+
+def _check_details(details: Details, now: datetime) -> None:
+    """Refuse, before any work, details the receiver's manifest check would refuse."""
     try:
-        Manifest.from_json(blank.to_json())
+        Manifest.from_json(_manifest(details, now, ()).to_json())
     except ManifestError as e:
         raise InputError(f"the details cannot be recorded: {e.detail}") from None
 
@@ -326,17 +329,7 @@ def write_bundle(
             of = stored.input_index
             entries.append(_store(archive, stored, Annotation() if of is None else annotations[of]))
         details = replace(details, patient=dicom.patient())
-    manifest = Manifest(
-        created=_utc_timestamp(now),
-        generator=f"orthoshare {__version__}",
-        sender=details.sender,
-        recipient=details.recipient,
-        note=details.note,
-        consent=details.consent,
-        patient=details.patient,
-        deidentified=details.deidentified,
-        entries=tuple(entries),
-    )
+    manifest = _manifest(details, now, tuple(entries))
     cover = render_cover(manifest)
     archive.add_bytes(COVER_NAME, cover)
     manifest = replace(
