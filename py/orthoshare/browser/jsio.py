@@ -33,23 +33,11 @@ def _as_bytes_view(buffer: Any) -> memoryview:
     return view if view.format == "B" and view.ndim == 1 else view.cast("B")
 
 
-class SliceReader(io.RawIOBase):
-    """The JS ``File`` or ``Blob`` ``blob``, ``size`` bytes long, read through ``read_slice``.
+class _Positioned(io.RawIOBase):
+    """A readable, seekable stream of ``_size`` bytes, read from ``_position``."""
 
-    ``read_slice`` returns a ``Uint8Array`` (or an ``ArrayBuffer``); not a Node
-    ``Buffer``, which Pyodide does not convert. Its failure (the file was
-    changed or removed since it was picked: ``NotReadableError``) is raised as
-    :class:`OSError`, as for a file on disk; a short slice reads as the end
-    of the file.
-    """
-
-    def __init__(self, blob: Any, size: int, read_slice: Any, name: str = "") -> None:
-        super().__init__()
-        self._blob = blob
-        self._size = size
-        self._read_slice = read_slice
-        self._name = name
-        self._position = 0
+    _size: int
+    _position: int
 
     def readable(self) -> bool:
         return True
@@ -66,6 +54,25 @@ class SliceReader(io.RawIOBase):
             raise ValueError("negative seek position")
         self._position = base + offset
         return self._position
+
+
+class SliceReader(_Positioned):
+    """The JS ``File`` or ``Blob`` ``blob``, ``size`` bytes long, read through ``read_slice``.
+
+    ``read_slice`` returns a ``Uint8Array`` (or an ``ArrayBuffer``); not a Node
+    ``Buffer``, which Pyodide does not convert. Its failure (the file was
+    changed or removed since it was picked: ``NotReadableError``) is raised as
+    :class:`OSError`, as for a file on disk; a short slice reads as the end
+    of the file.
+    """
+
+    def __init__(self, blob: Any, size: int, read_slice: Any, name: str = "") -> None:
+        super().__init__()
+        self._blob = blob
+        self._size = size
+        self._read_slice = read_slice
+        self._name = name
+        self._position = 0
 
     def readinto(self, buffer: Any) -> int:
         view = _as_bytes_view(buffer)
@@ -116,7 +123,7 @@ class ChunkWriter:
             self._pending.clear()
 
 
-class JSBufferSpool(io.RawIOBase):
+class JSBufferSpool(_Positioned):
     """A readable, writable, seekable file held in a JS ``Uint8Array``.
 
     On the first write it makes room for ``capacity`` bytes, and grows later
@@ -133,24 +140,8 @@ class JSBufferSpool(io.RawIOBase):
         self._size = 0
         self._position = 0
 
-    def readable(self) -> bool:
-        return True
-
     def writable(self) -> bool:
         return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise ValueError("negative seek position")
-        self._position = base + offset
-        return self._position
 
     def _grow(self, needed: int) -> None:
         capacity = max(needed, 2 * self._capacity, self._first_capacity)
