@@ -411,6 +411,11 @@ def pin_pypi_wheels(inputs_root: Path) -> dict[str, dict[str, str]]:
 # --- the steps of the build -----------------------------------------------------------
 
 
+#: How every module of the page is bundled: one ES module, minified, for browsers
+#: that run Pyodide (ES2022), so the site and the single file get the same code.
+ESBUILD_BUNDLE = ("--bundle", "--format=esm", "--minify", "--platform=browser", "--target=es2022")
+
+
 def run(command: Sequence[str], cwd: Path, **kwargs: Any) -> str:
     """Run a command and return its standard output; stop the build if it fails."""
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, **kwargs)
@@ -459,11 +464,7 @@ def bundle(source: Path, inputs_root: Path, out_file: Path) -> list[str]:
         run(
             [
                 str(esbuild_path(inputs_root)),
-                "--bundle",
-                "--format=esm",
-                "--minify",
-                "--platform=browser",
-                "--target=es2022",
+                *ESBUILD_BUNDLE,
                 f"--sourcefile={source.name}",
                 f"--metafile={metafile}",
                 f"--outfile={out_file}",
@@ -648,11 +649,7 @@ def bundle_web_module(web: Path, entry: str, inputs_root: Path, swap: dict[str, 
         run(
             [
                 str(esbuild_path(inputs_root)),
-                "--bundle",
-                "--format=esm",
-                "--minify",
-                "--platform=browser",
-                "--target=es2022",
+                *ESBUILD_BUNDLE,
                 f"--metafile={metafile}",
                 f"--outfile={out_file}",
                 "--log-level=warning",
