@@ -112,19 +112,95 @@ for (const tab of document.querySelectorAll("nav button")) {
 
 // ---- send --------------------------------------------------------------------------
 
-let items = []; // {file, path, info, thumbnailUrl}
+let items = []; // {file, path, info, label, view, radiograph}
+let views = null; // the ADA-1100 views, asked of Python once: {code, meaning, kind, site}
 
 async function addFiles(entries) {
   if (!entries.length) return;
   setState("working", "Looking at the files…");
   try {
+    views ??= await api.call("views");
     const infos = await api.call("describe", [entries]);
     entries.forEach((entry, index) => items.push({ ...entry, info: infos[index] }));
     renderSendFiles();
+    await checkPatients({ prefill: true });
     setState("ready", `${items.length} file${items.length === 1 ? "" : "s"} ready to seal.`);
   } catch (error) {
     showError($("send-message"), error);
   }
+}
+
+const PATIENT_FIELDS = { name: "patient-name", id: "patient-id", birth_date: "patient-birth-date", sex: "patient-sex" };
+
+function enteredPatient() {
+  return Object.fromEntries(Object.entries(PATIENT_FIELDS).map(([key, id]) => [key, $(id).value.trim()]));
+}
+
+// What the DICOM files say of the patient: fill an empty form from them, and say at
+// once where they disagree with each other or with what was entered. Sealing checks
+// again (the guard itself is in Python); this only spares the sender a surprise.
+async function checkPatients({ prefill = false } = {}) {
+  const found = items.filter((item) => item.info.dicom).map((item) => ({ path: item.path, dicom: item.info.dicom }));
+  const entered = enteredPatient();
+  const { suggested, conflicts } = await api.call("patients", [{ found, entered }]);
+  if (prefill && suggested && Object.values(entered).every((value) => !value)) {
+    for (const [key, id] of Object.entries(PATIENT_FIELDS)) $(id).value = suggested[key] ?? "";
+    $("patient-source").textContent = "Filled in from the DICOM files: check it against your records.";
+  }
+  $("patient-conflicts").replaceChildren(
+    ...conflicts.map((text) => Object.assign(document.createElement("li"), { textContent: `${text}.` })),
+  );
+  $("patient-warning").hidden = conflicts.length === 0;
+}
+for (const id of Object.values(PATIENT_FIELDS)) {
+  $(id).addEventListener("change", () => checkPatients().catch((error) => showError($("send-message"), error)));
+}
+
+// Radiographs look like any JPEG or PNG: only the sender can say a picture is one.
+const IMAGE_ROLES = [
+  ["", "Photo"],
+  ["panoramic", "Panoramic radiograph"],
+  ["cephalometric", "Cephalometric radiograph"],
+];
+const MESH_FORMATS = new Set(["stl", "obj"]);
+
+function choice(options, selected, label, onChange) {
+  const select = document.createElement("select");
+  for (const [value, text] of options) select.add(new Option(text, value, false, value === (selected ?? "")));
+  select.setAttribute("aria-label", label);
+  select.addEventListener("change", () => onChange(select.value || null));
+  return select;
+}
+
+function viewChoice(item, kind) {
+  const options = [["", "— no view —"], ...views.filter((v) => v.kind === kind).map((v) => [v.code, `${v.code} ${v.meaning}`])];
+  return choice(options, item.view, `ADA-1100 view of ${item.path}`, (code) => (item.view = code));
+}
+
+// What the sender says a file shows: for a picture, photo or radiograph and its view;
+// for a scan, its 3-D view; for DICOM, what it says itself.
+function aboutCell(item) {
+  const { format, dicom, error } = item.info;
+  if (error) return document.createTextNode(`Cannot be used: ${error.message}`);
+  if (dicom) {
+    const patient = dicom.patient_name || dicom.patient_id || "no patient named";
+    const study = [dicom.modality, dicom.study_date, dicom.study_description].filter(Boolean).join(" · ");
+    return document.createTextNode([study, patient].filter(Boolean).join(" — "));
+  }
+  const box = document.createElement("div");
+  if (format === "jpeg" || format === "png") {
+    const view = viewChoice(item, "photo");
+    view.hidden = Boolean(item.radiograph);
+    box.append(
+      choice(IMAGE_ROLES, item.radiograph, `What ${item.path} is`, (role) => {
+        item.radiograph = role;
+        item.view = role ? null : item.view;
+        renderSendFiles();
+      }),
+      view,
+    );
+  } else if (MESH_FORMATS.has(format)) box.append(viewChoice(item, "3d"));
+  return box;
 }
 
 function renderSendFiles() {
@@ -137,17 +213,13 @@ function renderSendFiles() {
     const row = rows.insertRow();
     cell(row, thumbnail(item.file, item.info.media_type, `Preview of ${item.path}`));
     cell(row, item.path);
-    cell(row, item.info.kind);
+    cell(row, item.radiograph ? "radiograph" : item.info.kind);
     cell(row, formatSize(item.file.size));
-    for (const field of ["label", "view"]) {
-      const input = Object.assign(document.createElement("input"), {
-        value: item[field] ?? "",
-        placeholder: field === "view" ? "e.g. IV01" : "",
-      });
-      input.setAttribute("aria-label", `${field === "view" ? "ADA-1100 view" : "Label"} of ${item.path}`);
-      input.addEventListener("input", () => (item[field] = input.value.trim() || null));
-      cell(row, input);
-    }
+    const label = Object.assign(document.createElement("input"), { value: item.label ?? "" });
+    label.setAttribute("aria-label", `Label of ${item.path}`);
+    label.addEventListener("input", () => (item.label = label.value.trim() || null));
+    cell(row, label);
+    cell(row, aboutCell(item));
     const remove = Object.assign(document.createElement("button"), {
       type: "button",
       textContent: "Remove",
@@ -156,6 +228,7 @@ function renderSendFiles() {
     remove.addEventListener("click", () => {
       items.splice(index, 1);
       renderSendFiles();
+      checkPatients().catch((error) => showError($("send-message"), error));
     });
     cell(row, remove);
   });
@@ -271,7 +344,12 @@ function sealRequest() {
       consent: $("consent").value,
       deidentified: false,
     },
-    annotations: items.map((item) => ({ label: item.label ?? null, view: item.view ?? null, kind: null })),
+    annotations: items.map((item) => ({
+      label: item.label ?? null,
+      view: item.view ?? null,
+      kind: item.radiograph ? "radiograph" : null,
+      radiograph: item.radiograph ?? null,
+    })),
     passphrase: null,
     recipients: [],
     armor: false,
@@ -378,6 +456,7 @@ function renderOpened(result) {
     cell(row, preview);
     cell(row, entry.path);
     cell(row, entry.kind);
+    cell(row, [entry.label, entry.view, entry.study].filter(Boolean).join(" · "));
     cell(row, formatSize(entry.size));
     cell(row, "✓ sha-256 matches");
     const save = Object.assign(document.createElement("button"), { type: "button", textContent: "Save" });

@@ -70,6 +70,8 @@ async function boot(loader) {
 function operationsOf(browser) {
   return {
     describe: (entries) => browser.describe(entries.map(asInput), readSlice),
+    patients: (request) => browser.patients(JSON.stringify(request)),
+    views: () => browser.views(),
     inspect: (file) => browser.inspect(file, readSlice),
     keygen: () => browser.keygen(),
     parseRecipient: (text) => browser.parse_recipient(text),

@@ -198,7 +198,8 @@ def _print_manifest(manifest: Manifest) -> None:
             print(f"{name + ':':<9}{value}")
     print(f"files:   {len(manifest.entries)}, all verified")
     for entry in manifest.entries:
-        extra = " · ".join(v for v in (entry.label, entry.view) if v)
+        study = entry.dicom.study_summary if entry.dicom else ""
+        extra = " · ".join(v for v in (entry.label, entry.view, study) if v)
         print(f"  {entry.path}  {entry.size} bytes  {entry.kind}  {extra}".rstrip())
 
 

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import pydicom
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
+from pydicom.encaps import generate_frames
 from pydicom.fileset import FileSet
 
 from orthoshare import age, pipeline
@@ -137,3 +138,80 @@ def test_dicom_sealed_in_the_page_comes_back_byte_exact_in_a_dicom_file_set(
             f"\n{build.name}: ready in {ready:.1f} s, sealed the CT, the MR and a letter "
             f"in {sealing:.1f} s, opened in {opening:.1f} s"
         )
+
+
+def shipped_jpeg() -> bytes:
+    """A real baseline JPEG: the frame inside one of pydicom's own test files."""
+    dataset = pydicom.dcmread(SHIPPED / "SC_rgb_jpeg_dcmtk.dcm")
+    frame = next(generate_frames(dataset.PixelData, number_of_frames=1))
+    return frame[: frame.rindex(b"\xff\xd9") + 2]
+
+
+def row_of(page: Page, path: str) -> Locator:
+    return page.locator("#send-files tbody tr", has_text=path)
+
+
+def test_the_page_prefills_the_patient_picks_views_marks_radiographs_and_shows_studies(
+    page: Page, site: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    shutil.copyfile(SHIPPED / "CT_small.dcm", folder / "CT_small.dcm")
+    (folder / "smile.jpg").write_bytes(shipped_jpeg())
+    (folder / "pano.jpg").write_bytes(shipped_jpeg())
+    open_page(page, site)
+    page.set_input_files("#pick-files", [str(folder / name) for name in ("CT_small.dcm",)])
+    wait_for_state(page, "ready")
+
+    # The CT names one patient and the form was empty: it is filled from the CT.
+    assert page.input_value("#patient-id") == "1CT1"
+    assert page.input_value("#patient-name") == "CT1 CompressedSamples"
+    assert page.input_value("#patient-sex") == "O"
+    assert "from the DICOM files" in str(page.text_content("#patient-source"))
+    assert "CT · 2004-01-19" in str(row_of(page, "CT_small.dcm").text_content())
+    assert page.is_hidden("#patient-warning")
+
+    # Another patient typed in: the page says so before anything is sealed.
+    page.fill("#patient-id", "P-17")
+    page.dispatch_event("#patient-id", "change")
+    page.wait_for_selector("#patient-warning:not([hidden])")
+    assert "P-17" in str(page.text_content("#patient-conflicts"))
+    page.fill("#patient-id", "1CT1")
+    page.dispatch_event("#patient-id", "change")
+    page.wait_for_selector("#patient-warning[hidden]", state="attached")
+
+    page.set_input_files("#pick-files", [str(folder / n) for n in ("smile.jpg", "pano.jpg")])
+    page.wait_for_selector("#send-files tbody tr:nth-child(3)")
+    wait_for_state(page, "ready")
+    page.select_option('[aria-label="ADA-1100 view of smile.jpg"]', "EV08")
+    page.select_option('[aria-label="What pano.jpg is"]', "panoramic")
+    assert page.is_hidden('[aria-label="ADA-1100 view of pano.jpg"]')
+    assert row_of(page, "pano.jpg").locator("td:nth-child(3)").text_content() == "radiograph"
+    screenshot(page, "20-send-prefilled-views-radiographs")
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#passphrase-again", PASSPHRASE)
+    sealed = seal_in_page(page, tmp_path)
+
+    manifest = pipeline.list_(sealed, [age.ScryptIdentity(PASSPHRASE)])
+    assert manifest.patient.id == "1CT1"
+    by_name = {(e.original_name, e.derived_from is not None): e for e in manifest.entries}
+    assert by_name[("smile.jpg", False)].view == "EV08"
+    assert by_name[("pano.jpg", False)].kind == "radiograph"
+    made = {e.original_name: e.dicom for e in manifest.entries if e.derived_from is not None}
+    assert made["smile.jpg"] is not None and made["smile.jpg"].modality == "XC"
+    assert made["pano.jpg"] is not None and made["pano.jpg"].modality == "PX"
+
+    # The receiver sees each DICOM object's study, and the sender's view, in the list.
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(sealed))
+    page.fill("#open-passphrase", PASSPHRASE)
+    page.click("#open-button")
+    assert wait_for_state(page, "done", "error") == "done", page.text_content("#open-message")
+    about = {
+        row.locator("td:nth-child(2)").text_content(): row.locator("td:nth-child(4)").text_content()
+        for row in page.locator("#open-files tbody tr").all()
+    }
+    assert str(about[by_name[("CT_small.dcm", False)].path]).startswith("CT · 2004-01-19")
+    assert about[by_name[("smile.jpg", False)].path] == "EV08"
+    assert "PX" in str(about[by_name[("pano.jpg", True)].path])
+    screenshot(page, "22-dicom-study-in-the-list")

@@ -295,6 +295,35 @@ async function main() {
     check(described[3].size === files[3].size, "size");
   });
 
+  await test("describe reads what DICOM files say; patients prefills and finds conflicts", () => {
+    const shipped = join(venvPackage("pydicom"), "data", "test_files");
+    const dicom = ["CT_small.dcm", "MR_small.dcm"].map((name) => new FakeFile(name, readFileSync(join(shipped, name))));
+    const truncated = new FakeFile("cut.dcm", dicom[0].data.subarray(0, 1000));
+    const described = js(browser.describe([...dicom, truncated], readSlice));
+    const [ct, mr, cut] = described;
+    check(ct.kind === "dicom" && ct.dicom.modality === "CT" && ct.dicom.patient_name_dicom === "CompressedSamples^CT1", `CT ${JSON.stringify(ct.dicom)}`);
+    check(ct.dicom.study_date === "2004-01-19" && ct.dicom.patient_id === "1CT1", `CT study ${JSON.stringify(ct.dicom)}`);
+    check(mr.dicom.modality === "MR" && !mr.error, `MR ${JSON.stringify(mr)}`);
+    check(cut.error?.kind === "InputError" && !cut.dicom, `truncated DICOM: ${JSON.stringify(cut)}`);
+    const found = (items) => items.map((d) => ({ path: d.path, dicom: d.dicom }));
+    const blank = { name: "", id: "", birth_date: "", sex: "" };
+    const one = js(browser.patients(JSON.stringify({ found: found([ct]), entered: blank })));
+    check(one.suggested.id === "1CT1" && one.suggested.name === "CT1 CompressedSamples", `suggested ${JSON.stringify(one)}`);
+    check(one.conflicts.length === 0, `conflicts ${one.conflicts}`);
+    const two = js(browser.patients(JSON.stringify({ found: found([ct, mr]), entered: blank })));
+    check(two.suggested === undefined && two.conflicts.length > 0, `two patients ${JSON.stringify(two)}`);
+    const other = js(browser.patients(JSON.stringify({ found: found([ct]), entered: { ...blank, id: "P-9" } })));
+    check(other.conflicts.some((text) => text.includes("P-9")), `entered patient ${JSON.stringify(other)}`);
+    expectError(js(browser.patients(JSON.stringify({ found: [{ path: "x", dicom: { colour: "red" } }] }))), "RequestError", "bad identity");
+  });
+
+  await test("views lists the 73 photo and 9 3-D ADA-1100 views", () => {
+    const views = js(browser.views());
+    check(views.filter((v) => v.kind === "photo").length === 73, "photo views");
+    check(views.filter((v) => v.kind === "3d").length === 9, "3-D views");
+    check(views[0].code === "EV01" && views[0].meaning.length > 0, `first ${JSON.stringify(views[0])}`);
+  });
+
   await test("seal with a passphrase (work factor 18)", () => {
     reads.calls = 0;
     reads.largest = 0;

@@ -138,3 +138,21 @@ def test_the_cli_refuses_mixed_patients_without_the_flag(
     assert main([*argv, "--allow-mixed-patients"]) == 0
     assert len(list(tmp_path.glob("*.age"))) == 1
     shutil.rmtree(tmp_path / "in")
+
+
+def test_open_list_shows_each_dicom_objects_study(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.dcm").write_bytes(
+        dicom_file(StudyDate="20240301", StudyDescription="CBCT maxilla", Modality="CT")
+    )
+    key = tmp_path / "key.txt"
+    key.write_text(age.format_identity_file(IDENTITY))
+    recipient = str(IDENTITY.recipient)
+    assert main(["seal", str(tmp_path / "in"), "-r", recipient, "-o", str(tmp_path)]) == 0
+    sealed = next(tmp_path.glob("*.age"))
+    capsys.readouterr()
+    assert main(["open", str(sealed), "-i", str(key), "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert "CT · 2024-03-01 · CBCT maxilla" in listed

@@ -20,7 +20,9 @@ from .api import (
     open_,
     parse_recipient,
     passphrase_strength,
+    patients,
     seal,
+    views,
 )
 from .primitives import JSPrimitives
 
@@ -35,5 +37,7 @@ __all__ = [
     "open_",
     "parse_recipient",
     "passphrase_strength",
+    "patients",
     "seal",
+    "views",
 ]

@@ -29,7 +29,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
@@ -40,6 +40,9 @@ from ..age import primitives
 from ..bundle.manifest import COVER_NAME, Manifest, Party, Patient
 from ..bundle.sniff import SNIFF_SIZE, sniff
 from ..bundle.writer import Annotation, Details
+from ..dicom.identity import DicomIdentity, read_identity
+from ..dicom.patients import find_conflicts, suggested_patient
+from ..dicom.views import load_views
 from ..errors import InputError, OrthoshareError, hint_for
 from ..passphrase import generate_passphrase as _generate_passphrase
 from ..passphrase import strength
@@ -56,7 +59,9 @@ __all__ = [
     "open_",
     "parse_recipient",
     "passphrase_strength",
+    "patients",
     "seal",
+    "views",
 ]
 
 Result = dict[str, Any]
@@ -143,11 +148,15 @@ class BlobInput:
 
 
 def describe(files: Any, read_slice: Any) -> list[Result]:
-    """Tell what each picked file is, from its first bytes (never from its name).
+    """Tell what each picked file is, from its content (never from its name).
 
     Returns one dict per file: ``name``, ``path`` (its folder path when a folder
-    was picked), ``size``, ``kind``, ``media_type``, ``format``. A file that
-    cannot be read gets kind ``"other"`` and an ``error`` dict as well.
+    was picked), ``size``, ``kind``, ``media_type``, ``format``, and for a DICOM
+    file ``dicom``: what it says of the patient and the study, as
+    :class:`orthoshare.dicom.identity.DicomIdentity` fields (pass them to
+    :func:`patients`). A file that cannot be read, or a DICOM file that is
+    damaged, gets an ``error`` dict as well (and kind ``"other"`` if nothing
+    could be read).
     """
     described = []
     for blob in files:
@@ -156,13 +165,74 @@ def describe(files: Any, read_slice: Any) -> list[Result]:
         try:
             with item.open() as stream:
                 head = stream.read(SNIFF_SIZE)
+                sniffed = sniff(head, item.size)
+                if sniffed.kind == "dicom":
+                    about["dicom"] = _dicom_identity(stream, item.size, about["path"])
         except OSError as e:
             about["error"] = _error(InputError(f"{about['path']}: {e}"))["error"]
-            head = b""
-        sniffed = sniff(head, item.size)
+            sniffed = sniff(b"", item.size)
+        except OrthoshareError as e:
+            about["error"] = _error(e)["error"]
         about.update(kind=sniffed.kind, media_type=sniffed.media_type, format=sniffed.format)
         described.append(about)
     return described
+
+
+def _dicom_identity(stream: BinaryIO, size: int, name: str) -> Result:
+    stream.seek(0)
+    return asdict(read_identity(stream, size, name=name))
+
+
+def patients(request_json: Any) -> Result:
+    """Compare the patients the DICOM files name, with each other and with the one entered.
+
+    ``request_json`` is ``{"found": [{"path", "dicom"}, …], "entered": {"name",
+    "id", "birth_date", "sex"}}`` where each ``dicom`` is what :func:`describe`
+    returned for that file.
+
+    Returns ``{"suggested": patient or None, "conflicts": [sentences]}``: the
+    patient to prefill when the files agree (see
+    :func:`orthoshare.dicom.patients.suggested_patient`), and each disagreement
+    the wrong-patient guard would stop sealing for.
+    """
+    try:
+        document = _object(_json(request_json), "the request", ("found", "entered"))
+        found = _found(document.get("found"))
+        patient_fields = ("name", "id", "birth_date", "sex")
+        entered = _object(document.get("entered"), "entered", patient_fields)
+        patient = Patient(*(_text(entered, key, "entered") for key in patient_fields))
+    except RequestError as e:
+        return _error(e)
+    suggested = suggested_patient(found)
+    return {
+        "suggested": None if suggested is None else asdict(suggested),
+        "conflicts": find_conflicts(found, patient),
+    }
+
+
+_IDENTITY_FIELDS = tuple(field.name for field in fields(DicomIdentity))
+
+
+def _found(value: Any) -> list[tuple[str, DicomIdentity]]:
+    if not isinstance(value, list):
+        raise RequestError("found is not a list")
+    found = []
+    for index, item in enumerate(value):
+        where = f"found[{index}]"
+        document = _object(item, where, ("path", "dicom"))
+        identity = _object(document.get("dicom"), f"{where}.dicom", _IDENTITY_FIELDS)
+        values = [_text(identity, key, f"{where}.dicom") for key in _IDENTITY_FIELDS]
+        found.append((_text(document, "path", where), DicomIdentity(*values)))
+    return found
+
+
+def views() -> list[Result]:
+    """The ADA-1100 views, for the page's picker: ``{"code", "meaning", "kind", "site"}``
+    each, ``kind`` being ``"photo"`` or ``"3d"``, in the standard's order."""
+    return [
+        {"code": v.code, "meaning": v.meaning, "kind": v.kind, "site": v.site}
+        for v in load_views().values()
+    ]
 
 
 # --- requests --------------------------------------------------------------------------
@@ -408,7 +478,9 @@ def open_(file: Any, request_json: Any, read_slice: Any, progress: Any = None) -
     Returns ``{"manifest", "bundle", "entries", "cover"}``: ``bundle`` is the
     verified ZIP as a ``Uint8Array``; each entry is ``{"path", "offset", "size",
     "media_type", "kind"}`` where ``bundle.subarray(offset, offset + size)``
-    holds that file's bytes (every member is stored); ``cover`` is the same
+    holds that file's bytes (every member is stored), with the sender's ``label``
+    and ``view`` and, for a DICOM object, its ``study`` as imaging software
+    lists it (``"CT · 2024-03-01 · CBCT"``), each None when absent; ``cover`` is the same
     for the cover sheet ``INDEX.HTM`` (``text/html``, no scripts).
     """
     _require_backend()
@@ -434,6 +506,9 @@ def open_(file: Any, request_json: Any, read_slice: Any, progress: Any = None) -
                     "size": entry.size,
                     "media_type": entry.media_type,
                     "kind": entry.kind,
+                    "label": entry.label,
+                    "view": entry.view,
+                    "study": entry.dicom.study_summary if entry.dicom else None,
                 }
                 for entry in manifest.entries
             ]

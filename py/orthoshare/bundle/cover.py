@@ -36,8 +36,7 @@ def _study(entry: Entry) -> str:
     """A DICOM object's study, as imaging software would list it."""
     if entry.dicom is None:
         return ""
-    ref = entry.dicom
-    facts = " · ".join(v for v in (ref.modality, ref.study_date, ref.study_description) if v)
+    facts = entry.dicom.study_summary
     return f"<br>{html.escape(facts)}" if facts else ""
 
 

@@ -79,6 +79,14 @@ class DicomRef:
     study_date: str = ""
     study_description: str = ""
 
+    @property
+    def study_summary(self) -> str:
+        """The object's study as imaging software lists it: ``"CT · 2024-03-01 · CBCT"``."""
+        date = self.study_date
+        if len(date) == 8 and date.isdigit():
+            date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+        return " · ".join(v for v in (self.modality, date, self.study_description) if v)
+
 
 @dataclass(frozen=True)
 class Entry:
