@@ -26,13 +26,25 @@ function asInput({ file, path }) {
 }
 
 /**
- * The paths (relative to the site's root) of the wheels to load among `paths`: every
- * wheel in wheels/, which build.py fills with ours and the pure-Python wheels it takes
- * from PyPI (pydicom, which orthoshare imports when an input is DICOM). These are the
- * wheels build-info.json lists; loadPackage takes them all at once, in any order.
+ * The wheels among `paths` (relative to the site's root), which build.py puts in wheels/
+ * and lists in build-info.json: `boot`, ours, loaded before the page is ready; `later`,
+ * the pure-Python ones it takes from PyPI (pydicom), loaded the first time an operation
+ * may need them, so that the page is ready sooner and a receiver never loads them.
  */
-export function wheelsToLoad(paths) {
-  return paths.filter((path) => path.startsWith("wheels/") && path.endsWith(".whl"));
+export function wheelsIn(paths) {
+  const wheels = paths.filter((path) => path.startsWith("wheels/") && path.endsWith(".whl"));
+  const ours = (path) => path.startsWith("wheels/orthoshare-");
+  return { boot: wheels.filter(ours), later: wheels.filter((path) => !ours(path)) };
+}
+
+// loadPackage reports failures only through errorCallback, never by rejecting.
+async function loadWheels(pyodide, urls, what) {
+  const failures = [];
+  await pyodide.loadPackage(urls, {
+    messageCallback: () => {},
+    errorCallback: (message) => failures.push(message),
+  });
+  if (failures.length) throw new Error(`could not load ${what}: ${failures.join("; ")}`);
 }
 
 export function toJs(proxy) {
@@ -44,28 +56,29 @@ export function toJs(proxy) {
 
 /**
  * Boot with `loader` and return orthoshare.browser once it runs. The loader has three
- * async methods: loadPyodide() gives a started Pyodide, wheelUrls() the URLs of our
- * wheel for pyodide.loadPackage, crypto() the module of web/crypto.js.
+ * async methods: loadPyodide() gives a started Pyodide, wheelUrls() the URLs of the
+ * wheels for pyodide.loadPackage as wheelsIn sorts them, crypto() the module of
+ * web/crypto.js. `loadLater()` loads the `later` wheels, once.
  */
 async function boot(loader) {
   const step = (name) => postMessage({ kind: "boot-step", step: name });
   step("loading the Python runtime");
   const pyodide = await loader.loadPyodide();
   step("loading orthoshare");
-  // loadPackage reports failures only through errorCallback, never by rejecting.
-  const failures = [];
-  await pyodide.loadPackage(await loader.wheelUrls(), {
-    messageCallback: () => {},
-    errorCallback: (message) => failures.push(message),
-  });
-  if (failures.length) throw new Error(`could not load orthoshare: ${failures.join("; ")}`);
+  const wheels = await loader.wheelUrls();
+  await loadWheels(pyodide, wheels.boot, "orthoshare");
   step("loading the cryptography");
   const crypto = await loader.crypto();
   await crypto.ready();
   step("starting");
   const browser = pyodide.pyimport("orthoshare.browser");
-  return { browser, info: toJs(browser.boot(crypto)) };
+  let later = null;
+  const loadLater = () => (later ??= loadWheels(pyodide, wheels.later, "DICOM support"));
+  return { browser, loadLater, info: toJs(browser.boot(crypto)) };
 }
+
+// Operations that may read or write DICOM, and so need pydicom loaded first.
+const USES_DICOM = new Set(["describe", "seal"]);
 
 function operationsOf(browser) {
   return {
@@ -98,9 +111,11 @@ function operationsOf(browser) {
 /** Boot with `loader` (see boot) and answer the page's requests {id, op, args}. */
 export function serve(loader) {
   let operations = null;
+  let loadLater = null;
   const booted = boot(loader).then(
-    ({ browser, info }) => {
+    ({ browser, info, ...rest }) => {
       operations = operationsOf(browser);
+      loadLater = rest.loadLater;
       postMessage({ kind: "ready", version: info.version });
     },
     (error) => postMessage({ kind: "boot-error", message: String(error?.message ?? error) }),
@@ -115,6 +130,7 @@ export function serve(loader) {
     const progress = (step, done, total) => postMessage({ id, kind: "progress", step, done, total });
     try {
       if (!operations) throw new Error("orthoshare did not start");
+      if (USES_DICOM.has(op)) await loadLater();
       const value = toJs(operations[op](...args, progress));
       if (value?.error) postMessage({ id, kind: "error", error: value.error });
       else postMessage({ id, kind: "result", value });

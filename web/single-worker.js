@@ -10,7 +10,7 @@
 // from memory. (Pyodide needs a URL there: loadPackage takes a wheel only by a URL
 // ending in ".whl", which a blob: URL never does.)
 
-import { wheelsToLoad, serve } from "./service.js";
+import { serve, wheelsIn } from "./service.js";
 
 // Not a scheme any browser fetches: a request for it that escaped the wrapper below
 // would fail at once instead of going anywhere.
@@ -75,7 +75,8 @@ serve({
     });
   },
   async wheelUrls() {
-    return wheelsToLoad(Object.keys(await received)).map((path) => ROOT + path);
+    const { boot, later } = wheelsIn(Object.keys(await received));
+    return { boot: boot.map((path) => ROOT + path), later: later.map((path) => ROOT + path) };
   },
   crypto: async () => importFromMemory(await received, "web/crypto.js"),
 });

@@ -4,7 +4,7 @@
 
 import { loadPyodide } from "../pyodide/pyodide.mjs";
 import * as crypto from "./crypto.js";
-import { wheelsToLoad, serve } from "./service.js";
+import { serve, wheelsIn } from "./service.js";
 
 const SITE = new URL("../", import.meta.url);
 
@@ -12,7 +12,9 @@ serve({
   loadPyodide: () => loadPyodide({ indexURL: new URL("pyodide/", SITE).href }),
   async wheelUrls() {
     const info = await (await fetch(new URL("build-info.json", SITE))).json();
-    return wheelsToLoad(info.files.map((file) => file.path)).map((path) => new URL(path, SITE).href);
+    const { boot, later } = wheelsIn(info.files.map((file) => file.path));
+    const url = (path) => new URL(path, SITE).href;
+    return { boot: boot.map(url), later: later.map(url) };
   },
   crypto: async () => crypto,
 });

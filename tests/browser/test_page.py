@@ -59,6 +59,19 @@ def test_the_page_boots_with_every_request_to_its_own_origin(
     assert_same_origin(requests_seen, site.rstrip("/"))
 
 
+def test_pydicom_is_loaded_only_once_files_are_added(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes], requests_seen: list[str]
+) -> None:
+    def pydicom_requests() -> list[str]:
+        return [url for url in requests_seen if "/wheels/pydicom-" in url]
+
+    open_page(page, site)
+    assert any("/wheels/orthoshare-" in url for url in requests_seen)
+    assert pydicom_requests() == []
+    add_records(page, tmp_path, records)
+    assert len(pydicom_requests()) == 1
+
+
 def test_sealed_in_the_page_with_a_passphrase_opens_with_the_cli_byte_exact(
     page: Page, site: str, tmp_path: Path, records: dict[str, bytes], requests_seen: list[str]
 ) -> None:

@@ -158,7 +158,7 @@ def test_build_info_lists_every_other_file_with_size_and_sha256(dist: Path, whee
     for name, content in files.items():
         assert listed[name]["size"] == len(content), name
         assert listed[name]["sha256"] == hashlib.sha256(content).hexdigest(), name
-    # Ours first, then PyPI's; the worker loads every wheel in wheels/, so these are all.
+    # Ours first (loaded at boot), then PyPI's (loaded when first needed); these are all.
     assert info["wheels"] == [wheel.relative_to(dist).as_posix(), f"wheels/{PYDICOM}"]
     assert sorted(info["wheels"]) == sorted(name for name in files if name.startswith("wheels/"))
     assert info["pyodide"] == json.loads((REPO / PINS).read_text())["npm"]["pyodide"]["version"]
