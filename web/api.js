@@ -1,14 +1,20 @@
-// Promise RPC to the worker: one request table, progress as callbacks.
+// Promise RPC to the worker: one request table, progress as callbacks, and Cancel.
 //
 // The worker answers each request {id, op, args} with any number of
 // {id, kind: "progress"} messages and then one {id, kind: "result" | "error"}.
 // Boot messages carry no id: {kind: "boot-step" | "ready" | "boot-error"}.
+//
+// Python runs in the worker synchronously and cannot hear a message while it works,
+// so Cancel ends the worker itself, with everything it held, and starts a new one.
 
-export function createApi(worker, { onBootStep, onReady, onBootError }) {
+export const CANCELLED = "Cancelled";
+
+export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
   const pending = new Map();
   let nextId = 1;
+  let worker = null;
 
-  worker.addEventListener("message", ({ data }) => {
+  function onMessage({ data }) {
     if (data.kind === "boot-step") return onBootStep(data.step);
     if (data.kind === "ready") return onReady(data.version);
     if (data.kind === "boot-error") return onBootError(data.message);
@@ -21,10 +27,15 @@ export function createApi(worker, { onBootStep, onReady, onBootError }) {
     pending.delete(data.id);
     if (data.kind === "result") request.resolve(data.value);
     else request.reject(Object.assign(new Error(data.error.message), data.error));
-  });
-  worker.addEventListener("error", (event) => {
-    onBootError(event.message || "the background worker failed to start");
-  });
+  }
+
+  function start() {
+    worker = startWorker();
+    worker.addEventListener("message", onMessage);
+    worker.addEventListener("error", (event) => {
+      onBootError(event.message || "the background worker failed to start");
+    });
+  }
 
   function call(op, args = [], { onProgress } = {}) {
     const id = nextId++;
@@ -33,5 +44,16 @@ export function createApi(worker, { onBootStep, onReady, onBootError }) {
       worker.postMessage({ id, op, args });
     });
   }
-  return { call };
+
+  /** Stop whatever the worker is doing; its requests reject with kind CANCELLED. */
+  function cancel() {
+    worker.terminate();
+    const cancelled = { kind: CANCELLED, message: "cancelled: nothing was saved", hint: "" };
+    for (const request of pending.values()) request.reject(Object.assign(new Error(cancelled.message), cancelled));
+    pending.clear();
+    start();
+  }
+
+  start();
+  return { call, cancel };
 }

@@ -4,7 +4,7 @@
 // so people and tests can tell where it is without guessing. Patient data is
 // never written to storage, the console or the URL.
 
-import { createApi } from "./api.js";
+import { CANCELLED, createApi } from "./api.js";
 import { startWorker } from "./start-worker.js";
 
 const $ = (id) => document.getElementById(id);
@@ -26,7 +26,7 @@ if (missing.length) {
   throw new Error("unsupported browser");
 }
 
-const api = createApi(startWorker(), {
+const api = createApi(startWorker, {
   onBootStep: (step) => setState("booting", `Starting: ${step}…`),
   onReady: () => setState("ready", "Ready. Nothing you add leaves this computer."),
   onBootError: (message) =>
@@ -89,13 +89,44 @@ function showError(target, error) {
   setState("error", "Something went wrong: see the message below.");
 }
 
+function formatDuration(seconds) {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+// Bytes done of the total and, once a step has run for a moment, the time left at its
+// pace so far; each step (decrypting, verifying…) is timed from its own start.
 function showProgress(bar, label) {
   bar.hidden = false;
   bar.value = 0;
-  return (step, done, total) => {
+  let step = null;
+  let started = 0;
+  return (name, done, total) => {
+    const now = performance.now();
+    if (name !== step) [step, started] = [name, now];
     bar.value = total ? done / total : 1;
-    $("status").textContent = `${label}: ${step} ${Math.floor(100 * bar.value)}%`;
+    const seconds = (now - started) / 1000;
+    const left = done > 0 && seconds >= 1 ? ((total - done) * seconds) / done : null;
+    const pace = left === null ? "" : ` · about ${formatDuration(left)} left`;
+    $("status").textContent = `${label}: ${step}, ${formatSize(done)} of ${formatSize(total)}${pace}`;
   };
+}
+
+// Runs `work` with a Cancel button shown; a cancelled run says so and is not an error.
+async function cancellable(cancel, progress, message, work) {
+  cancel.hidden = false;
+  cancel.onclick = () => api.cancel();
+  try {
+    return await work();
+  } catch (error) {
+    if (error.kind !== CANCELLED) throw error;
+    progress.hidden = true;
+    message.textContent = "Cancelled: nothing was saved.";
+    return null;
+  } finally {
+    cancel.hidden = true;
+  }
 }
 
 // ---- tabs --------------------------------------------------------------------------
@@ -375,9 +406,11 @@ $("send-form").addEventListener("submit", async (event) => {
   setState("working", "Sealing…");
   try {
     const entries = items.map(({ file, path }) => ({ file, path }));
-    const result = await api.call("seal", [entries, sealRequest()], {
-      onProgress: showProgress($("send-progress"), "Sealing"),
-    });
+    const progress = $("send-progress");
+    const result = await cancellable($("send-cancel"), progress, message, () =>
+      api.call("seal", [entries, sealRequest()], { onProgress: showProgress(progress, "Sealing") }),
+    );
+    if (!result) return;
     $("mixed-patients").hidden = true;
     $("allow-mixed").checked = false;
     download(result.file, result.name);
@@ -476,9 +509,12 @@ $("open-form").addEventListener("submit", async (event) => {
   if (!sealed) return showError(message, { message: "choose the .zip.age file first" });
   setState("working", "Opening…");
   try {
-    const result = await api.call("open", [sealed, await openRequest()], {
-      onProgress: showProgress($("open-progress"), "Opening"),
-    });
+    const request = await openRequest();
+    const progress = $("open-progress");
+    const result = await cancellable($("open-cancel"), progress, message, () =>
+      api.call("open", [sealed, request], { onProgress: showProgress(progress, "Opening") }),
+    );
+    if (!result) return;
     renderOpened(result);
     message.textContent = `Opened and verified ${result.entries.length} files.`;
     setState("done", "Opened. Every file matched the sender's manifest.");

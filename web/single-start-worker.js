@@ -14,17 +14,27 @@ function fromBase64(text) {
   return Uint8Array.from(atob(text.trim()), (char) => char.charCodeAt(0));
 }
 
-async function unpack(block) {
-  const packed = new Blob([fromBase64(block.textContent)]);
-  return new Response(packed.stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+// Each block's gzip bytes, read once: Cancel starts a new worker, which needs every
+// file again after the last one's buffers were transferred away.
+let packed = null;
+function packedFiles() {
+  if (!packed) {
+    const blocks = [...document.querySelectorAll(FILES)];
+    packed = blocks.map((block) => [block.dataset.path, fromBase64(block.textContent)]);
+    // Megabytes of base64 text that nothing reads again.
+    for (const block of blocks) block.remove();
+  }
+  return packed;
+}
+
+async function unpack(bytes) {
+  return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
 }
 
 async function unpackAll() {
-  const blocks = [...document.querySelectorAll(FILES)];
-  const buffers = await Promise.all(blocks.map(unpack));
-  // Megabytes of base64 text that nothing reads again.
-  for (const block of blocks) block.remove();
-  return Object.fromEntries(blocks.map((block, index) => [block.dataset.path, buffers[index]]));
+  const files = packedFiles();
+  const buffers = await Promise.all(files.map(([, bytes]) => unpack(bytes)));
+  return Object.fromEntries(files.map(([path], index) => [path, buffers[index]]));
 }
 
 export function startWorker() {

@@ -286,3 +286,59 @@ def test_no_patient_data_is_left_in_storage_the_console_or_the_url(
     assert stored == {"local": 0, "session": 0, "databases": 0, "caches": 0}
     assert not any("Pérez" in line or "P-17" in line for line in console)
     assert page.url == site
+
+
+def wait_for_time_left(page: Page) -> str:
+    """The status once it shows bytes done of the total and the time left."""
+    page.wait_for_function(
+        "document.getElementById('status').textContent.includes('left')", timeout=WORK_TIMEOUT_MS
+    )
+    return str(page.text_content("#status"))
+
+
+def test_sealing_and_opening_show_bytes_and_time_left_and_can_be_cancelled(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    big = tmp_path / "cbct.raw"
+    with open(big, "wb") as out:
+        out.truncate(1 << 30)  # long enough to cancel midway; a sparse file costs no disk
+    downloads: list[object] = []
+    page.on("download", lambda download: downloads.append(download))
+    open_page(page, site)
+    page.set_input_files("#pick-files", str(big))
+    wait_for_state(page, "ready")
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#passphrase-again", PASSPHRASE)
+    page.click("#seal")
+    status = wait_for_time_left(page)
+    assert re.search(r"Sealing: sealing, [\d.]+ [KMG]B of 1\.1 GB · about .+ left", status), status
+    page.click("#send-cancel")
+    page.wait_for_selector("#send-message:has-text('Cancelled: nothing was saved.')")
+    assert wait_for_state(page, "ready") == "ready"
+    assert page.is_hidden("#send-cancel")
+
+    # The new worker seals as the first did.
+    page.click('[aria-label="Remove cbct.raw"]')
+    add_records(page, tmp_path, records)
+    sealed = seal_in_page(page, tmp_path)
+    assert len(downloads) == 1
+
+    # Opening a large file is cancelled the same way.
+    big_sealed = pipeline.seal(
+        pipeline.collect_inputs([big]), [age.ScryptRecipient(PASSPHRASE)], tmp_path / "big"
+    ).path
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(big_sealed))
+    page.fill("#open-passphrase", PASSPHRASE)
+    page.click("#open-button")
+    status = wait_for_time_left(page)
+    expected = r"Opening: decrypting, [\d.]+ [KMG]B of 1\.1 GB · about .+ left"
+    assert re.search(expected, status), status
+    page.click("#open-cancel")
+    page.wait_for_selector("#open-message:has-text('Cancelled: nothing was saved.')")
+    assert wait_for_state(page, "ready") == "ready"
+    assert page.is_hidden("#cover")
+    page.set_input_files("#pick-sealed", str(sealed))
+    page.fill("#open-passphrase", PASSPHRASE)
+    page.click("#open-button")
+    assert wait_for_state(page, "done", "error") == "done", page.text_content("#open-message")

@@ -116,3 +116,26 @@ def test_sealed_by_the_cli_opens_in_the_single_file_with_the_cover_and_the_files
     download.value.save_as(saved)
     assert saved.read_bytes() == records["raw.bin"]
     assert_local(requests_seen)
+
+
+def test_cancel_in_the_single_file_starts_a_worker_that_seals(
+    page: Page, single_file: Path, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    big = tmp_path / "cbct.raw"
+    with open(big, "wb") as out:
+        out.truncate(1 << 30)  # sparse: long to seal, free to make
+    open_single_file(page, single_file)
+    page.set_input_files("#pick-files", str(big))
+    wait_for_state(page, "ready")
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#passphrase-again", PASSPHRASE)
+    page.click("#seal")
+    page.wait_for_selector("#send-cancel:visible", timeout=WORK_TIMEOUT_MS)
+    page.click("#send-cancel")
+    page.wait_for_selector("#send-message:has-text('Cancelled: nothing was saved.')")
+    # The new worker gets every file again from the page's memory, and works.
+    assert wait_for_state(page, "ready", "error", timeout=BOOT_TIMEOUT_MS) == "ready"
+    page.click('[aria-label="Remove cbct.raw"]')
+    add_records(page, tmp_path, records)
+    sealed = seal_in_page(page, tmp_path)
+    assert pipeline.list_(sealed, [age.ScryptIdentity(PASSPHRASE)]).entries
