@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pydicom
 import pytest
 from pydicom.encaps import generate_frames
+from pydicom.fileset import FileSet
 from test_dicom_convert import baseline_jpeg, binary_stl
 from test_dicom_identity import dicom_file
 
@@ -156,3 +158,44 @@ def test_open_list_shows_each_dicom_objects_study(
     assert main(["open", str(sealed), "-i", str(key), "--list"]) == 0
     listed = capsys.readouterr().out
     assert "CT · 2024-03-01 · CBCT maxilla" in listed
+
+
+def test_a_dicom_series_is_never_staged_whole_while_sealing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In the page the staging folder is memory: a CBCT series must pass through it
+    # header by header, and be read from the inputs when it is stored.
+    slices, slice_size = 24, 1 << 20
+    series = tmp_path / "cbct"
+    series.mkdir()
+    for number in range(1, slices + 1):
+        uid = f"1.2.3.4.5.1.{number}"
+        data = dicom_file(
+            pixels=False, SOPInstanceUID=uid, InstanceNumber=number, SeriesNumber=1,
+            StudyTime="093000", StudyID="1", SamplesPerPixel=1, Rows=1024, Columns=1024,
+            PhotometricInterpretation="MONOCHROME2", BitsAllocated=8, BitsStored=8, HighBit=7,
+            PixelRepresentation=0, PixelData=bytes([number]) * slice_size,
+        )  # fmt: skip
+        (series / f"slice{number:03}.dcm").write_bytes(data)
+    staging = tmp_path / "tmp"
+    staging.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(staging))
+    staged_peak = 0
+
+    def measure(step: str, done: int, total: int) -> None:
+        nonlocal staged_peak
+        staged = sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())
+        staged_peak = max(staged_peak, staged)
+
+    inputs = pipeline.collect_inputs([series])
+    result = pipeline.seal(inputs, [IDENTITY.recipient], tmp_path, progress=measure)
+
+    assert 0 < staged_peak < slice_size  # the DICOMDIR and the headers, never a slice
+    manifest = pipeline.open_(result.path, [IDENTITY], tmp_path / "out")
+    in_set = [e for e in manifest.entries if e.kind == "dicom" and e.dicom is not None]
+    assert len(in_set) == slices
+    for entry in in_set:
+        original = tmp_path / entry.original_name
+        assert (tmp_path / "out" / entry.path).read_bytes() == original.read_bytes()
+    file_set = FileSet(pydicom.dcmread(tmp_path / "out" / "DICOM" / "DICOMDIR"))
+    assert len(list(file_set)) == slices

@@ -1,4 +1,9 @@
-"""Writing a bundle: one streamed ZIP, each input read once and hashed on the way.
+"""Writing a bundle: one streamed ZIP, each input hashed as it is stored.
+
+Inputs are never held whole: each is streamed into the ZIP in 1 MiB pieces.
+A DICOM input is stored after the file-set that names it is made (its header
+is read first), and an original that becomes a DICOM object is read a second
+time when it is converted (see :mod:`orthoshare.dicom.collect`).
 
 The manifest must hold every file's sha256, which is known only after the
 file was written, so ``ORTHOSHARE.json`` and ``INDEX.HTM`` are written last
@@ -17,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 
 from .. import __version__
 from ..age.interfaces import Sink
@@ -129,16 +134,6 @@ def _copy(
     return digest.hexdigest()
 
 
-class _Tee:
-    def __init__(self, *outs: IO[bytes]) -> None:
-        self._outs = outs
-
-    def write(self, data: bytes) -> int:
-        for out in self._outs:
-            out.write(data)
-        return len(data)
-
-
 class _BundleZip:
     def __init__(self, dst: Sink, now: datetime) -> None:
         self._zip = zipfile.ZipFile(_Output(dst), "w", allowZip64=True)
@@ -158,18 +153,10 @@ class _BundleZip:
         rest: BinaryIO,
         size: int,
         on_bytes: Callable[[int], None],
-        copy_to: Path | None = None,
     ) -> str:
-        """Store ``head`` then the rest of ``rest``; return the sha256 of all of it.
-
-        With ``copy_to``, the bytes are also written there as they pass, so an
-        original can be converted later without being read twice.
-        """
+        """Store ``head`` then the rest of ``rest``; return the sha256 of all of it."""
         with self._zip.open(self._info(name, size, zipfile.ZIP_STORED), "w") as out:
-            if copy_to is None:
-                return _copy(name, head, rest, size, out, on_bytes)
-            with open(copy_to, "wb") as copy:
-                return _copy(name, head, rest, size, _Tee(out, copy), on_bytes)
+            return _copy(name, head, rest, size, out, on_bytes)
 
     def add_bytes(self, name: str, data: bytes) -> None:
         self._zip.writestr(self._info(name, len(data), zipfile.ZIP_STORED), data)
@@ -181,10 +168,16 @@ class _BundleZip:
         self._zip.close()
 
 
-def _store(archive: _BundleZip, stored: Stored, annotation: Annotation) -> Entry:
-    size = stored.file.stat().st_size
-    with open(stored.file, "rb") as source:
-        sha256 = archive.add_file(stored.path, b"", source, size, lambda count: None)
+def _uncounted(count: int) -> None:
+    """Progress counts the inputs' bytes, not those of the objects made of them."""
+
+
+def _store(
+    archive: _BundleZip, stored: Stored, annotation: Annotation, on_bytes: Callable[[int], None]
+) -> Entry:
+    size = stored.source.size
+    with stored.source.open() as source:
+        sha256 = archive.add_file(stored.path, b"", source, size, on_bytes)
     return Entry(
         path=stored.path,
         size=size,
@@ -293,17 +286,11 @@ def write_bundle(
                     head = source.read(SNIFF_SIZE)
                     sniffed = sniff(head, item.size)
                     if sniffed.kind == "dicom":
-                        # The file-set names DICOM inputs, so they wait, staged,
-                        # until it is written (on disk; in memory in the browser).
-                        staged = dicom.staging_file(f"input-{index}")
-                        with open(staged, "wb") as out:
-                            _copy(original_name, head, source, item.size, out, on_bytes)
-                        dicom.add_input(staged, original_name, name, index)
+                        # The file-set names DICOM inputs, so they are stored once it is
+                        # written; until then only their headers are read.
+                        dicom.add_input(item, original_name, name, index)
                         continue
-                    copy = None
-                    if sniffed.format in CONVERTIBLE:
-                        copy = dicom.staging_file(f"original-{index}")
-                    sha256 = archive.add_file(name, head, source, item.size, on_bytes, copy)
+                    sha256 = archive.add_file(name, head, source, item.size, on_bytes)
             except OSError as e:
                 raise InputError(f"{original_name}: {e.strerror or e}") from e
             kind = annotation.kind or sniffed.kind
@@ -319,15 +306,21 @@ def write_bundle(
                     view=annotation.view,
                 )
             )
-            if copy is not None:
+            if sniffed.format in CONVERTIBLE:
                 dicom.add_original(
-                    copy, name, sniffed.format, kind, annotation.label, annotation.view,
+                    item, name, sniffed.format, kind, annotation.label, annotation.view,
                     annotation.radiograph, original_name,
                 )  # fmt: skip
         description = details.note.strip().split("\n", 1)[0]
-        for stored in dicom.finish(now, description):
-            of = stored.input_index
-            entries.append(_store(archive, stored, Annotation() if of is None else annotations[of]))
+        try:
+            for stored in dicom.finish(now, description):
+                of = stored.input_index
+                annotation = Annotation() if of is None else annotations[of]
+                counted = on_bytes if of is not None else _uncounted
+                entries.append(_store(archive, stored, annotation, counted))
+                stored.release()
+        except OSError as e:
+            raise InputError(f"{e.filename or 'a DICOM input'}: {e.strerror or e}") from e
         details = replace(details, patient=dicom.patient())
     manifest = _manifest(details, now, tuple(entries))
     cover = render_cover(manifest)

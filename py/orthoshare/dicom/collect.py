@@ -1,24 +1,30 @@
 """What the bundle writer hands to DICOM: inputs for the file-set, originals to convert.
 
-The writer streams every input once; on the way it stages DICOM inputs (the
-file-set names them, so they are stored only once the set is written) and
-copies of the originals that become DICOM objects. :meth:`DicomPart.finish`
-then generates the objects, writes the file-set and says what to store where.
-Patients are checked as each DICOM input arrives, so a wrong patient stops the
-sealing at the first file that names one.
+The writer streams every input once; on the way it hands over each DICOM input
+(the file-set names it, so it is stored only once the set is written) and each
+original that may become a DICOM object. Neither is copied: a DICOM input is
+read again when it is stored, an original when it is converted, so sealing a
+CBCT series holds one slice's header at a time, not the series.
+:meth:`DicomPart.finish` then generates the objects, writes the file-set and
+says what to store where. Patients are checked as each DICOM input arrives, so
+a wrong patient stops the sealing at the first file that names one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
 from ..bundle.manifest import DICOM_DIR, DicomRef, Patient
+from ..errors import InputError
 
 if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
     from .generate import Source
     from .identity import DicomIdentity
 
@@ -30,21 +36,50 @@ CONVERTIBLE = frozenset({"jpeg", "png", "pdf", "stl", "obj", "mtl"})
 _ENTERED = re.compile(r"\S")
 
 
+class Readable(Protocol):
+    """An input that can be read again from its start."""
+
+    @property
+    def size(self) -> int: ...
+
+    def open(self) -> BinaryIO: ...
+
+
 @dataclass(frozen=True)
-class Stored:
-    """One file of the DICOM part, and where the bundle keeps it."""
+class _StagedFile:
+    """A file this part wrote (a generated object, the DICOMDIR)."""
 
     file: Path
+
+    @property
+    def size(self) -> int:
+        return self.file.stat().st_size
+
+    def open(self) -> BinaryIO:
+        return open(self.file, "rb")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One file of the DICOM part, where the bundle keeps it, and how to read it."""
+
+    source: Readable
     path: str
     original_name: str
     ref: DicomRef | None
     derived_from: str | None
     input_index: int | None  # which input it is (None: generated, or the DICOMDIR)
 
+    def release(self) -> None:
+        """Free what was staged for it, once it is stored."""
+        if isinstance(self.source, _StagedFile):
+            self.source.file.unlink()
+
 
 @dataclass(frozen=True)
 class _Input:
-    file: Path
+    source: Readable
+    dataset: Dataset  # its directory data set (see fileset.py)
     original_name: str
     original_path: str
     index: int
@@ -61,26 +96,27 @@ class DicomPart:
         self._found: list[tuple[str, DicomIdentity]] = []
         self._originals: list[tuple[Source, str]] = []
 
-    def staging_file(self, name: str) -> Path:
-        """A new file in the staging folder."""
-        return self._staging / name
-
-    def add_input(self, file: Path, original_name: str, original_path: str, index: int) -> None:
-        """Take a staged DICOM input; raise MixedPatientsError if it names another patient."""
+    def add_input(
+        self, source: Readable, original_name: str, original_path: str, index: int
+    ) -> None:
+        """Take a DICOM input; raise MixedPatientsError if it names another patient."""
+        from .fileset import directory_dataset
         from .identity import read_identity
         from .patients import check_patients
 
-        with open(file, "rb") as source:
-            identity = read_identity(source, file.stat().st_size, name=original_name)
-        self._found.append((original_name, identity))
-        check_patients(self._found, self._entered, self._allow_mixed)
-        self._inputs.append(_Input(file, original_name, original_path, index))
+        with source.open() as stream:
+            identity = read_identity(stream, source.size, name=original_name)
+            self._found.append((original_name, identity))
+            check_patients(self._found, self._entered, self._allow_mixed)
+            stream.seek(0)
+            dataset = directory_dataset(stream)
+        self._inputs.append(_Input(source, dataset, original_name, original_path, index))
 
     def add_original(
-        self, file: Path, entry_path: str, fmt: str, kind: str, label: str | None,
+        self, source: Readable, entry_path: str, fmt: str, kind: str, label: str | None,
         view: str | None, radiograph: str | None, original_name: str,
     ) -> None:  # fmt: skip
-        """Take a copy of an original that may become a DICOM object."""
+        """Take an original that may become a DICOM object."""
         from .generate import Source
 
         chosen: Literal["panoramic", "cephalometric"] | None = (
@@ -89,9 +125,9 @@ class DicomPart:
             else None
         )  # fmt: skip
         name = original_name.rsplit("/", 1)[-1]
-        source = Source(file, fmt, kind, label or "", view, chosen, name)
-        self._originals.append((source, entry_path))
-
+        reader = _reader(source, original_name)
+        generated = Source(reader, fmt, kind, label or "", view, chosen, name)
+        self._originals.append((generated, entry_path))
     def patient(self) -> Patient:
         """The patient to record: as entered, or, if nothing was entered, as the DICOM agree."""
         entered = self._entered
@@ -106,34 +142,37 @@ class DicomPart:
         return suggested_patient(self._found) or entered
 
     def finish(self, now: datetime, description: str) -> list[Stored]:
-        """Generate the objects, write the file-set, and return what to store where."""
-        from .fileset import write_fileset
+        """Generate the objects, write the file-set, and return what to store where.
+
+        Each generated object waits in the staging folder until it is stored
+        (:meth:`Stored.release`); DICOM inputs are read from where they are.
+        """
+        from .fileset import directory_dataset, write_fileset
         from .generate import Generator
         from .study import Study
 
-        generated: list[tuple[Path, str, str]] = []  # file, original name, derived from
+        generated: list[tuple[_StagedFile, Dataset, str, str]] = []
         if self._originals:
             generator = Generator(Study.new(self.patient(), now, description))
             for number, (source, entry_path) in enumerate(self._originals):
-                dataset = generator.generate(source)
-                if dataset is not None:
-                    file = self.staging_file(f"generated-{number}")
-                    dataset.save_as(file, enforce_file_format=True)
-                    generated.append((file, source.name, entry_path))
-        objects = [i.file for i in self._inputs] + [file for file, _, _ in generated]
-        if not objects:
+                made = generator.generate(source)
+                if made is not None:
+                    staged = _StagedFile(self._staging / f"generated-{number}")
+                    made.save_as(staged.file, enforce_file_format=True)
+                    del made  # its pixels or document: only the staged file is kept
+                    with staged.open() as stream:
+                        dataset = directory_dataset(stream)
+                    generated.append((staged, dataset, source.name, entry_path))
+        datasets = [i.dataset for i in self._inputs] + [g[1] for g in generated]
+        if not datasets:
             return []
-        result = write_fileset(objects, self._staging / "set")
+        result = write_fileset(datasets, self._staging / "set")
         stored = []
         for item, member, ref in zip(self._inputs, result.members, result.refs, strict=False):
-            if member is None:  # kept byte-exact among the originals instead
-                stored.append(
-                    Stored(item.file, item.original_path, item.original_name, ref, None, item.index)
-                )
-            else:
-                path = DICOM_DIR + member.path
-                stored.append(Stored(member.file, path, item.original_name, ref, None, item.index))
-        for (_, name, derived_from), member, ref in zip(
+            # An input the set cannot index is kept byte-exact among the originals instead.
+            path = item.original_path if member is None else DICOM_DIR + member.path
+            stored.append(Stored(item.source, path, item.original_name, ref, None, item.index))
+        for (staged, _, name, derived_from), member, ref in zip(
             generated,
             result.members[len(self._inputs) :],
             result.refs[len(self._inputs) :],
@@ -141,9 +180,27 @@ class DicomPart:
         ):
             if member is not None:
                 stored.append(
-                    Stored(member.file, DICOM_DIR + member.path, name, ref, derived_from, None)
+                    Stored(staged, DICOM_DIR + member.path, name, ref, derived_from, None)
                 )
         if result.dicomdir is not None:
             path = DICOM_DIR + result.dicomdir.name
-            stored.append(Stored(result.dicomdir, path, "", None, None, None))
+            stored.append(Stored(_StagedFile(result.dicomdir), path, "", None, None, None))
         return stored
+
+
+_PIECE = 1 << 20
+
+
+def _reader(source: Readable, name: str) -> Callable[[], bytes]:
+    """Reads the whole of ``source`` again, when a converter needs its bytes."""
+
+    def read() -> bytes:
+        data = bytearray()
+        with source.open() as stream:
+            while len(data) <= source.size and (piece := stream.read(_PIECE)):
+                data += piece
+        if len(data) != source.size:
+            raise InputError(f"{name} changed size while it was being read")
+        return bytes(data)
+
+    return read

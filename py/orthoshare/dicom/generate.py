@@ -10,8 +10,8 @@ stays an original only, as does anything else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import InputError
@@ -36,9 +36,9 @@ class _ViewCoding:
 
 @dataclass(frozen=True)
 class Source:
-    """An original to convert: its bytes on disk, what it is, and what the sender said."""
+    """An original to convert: how to read its bytes, what it is, and what the sender said."""
 
-    file: Path
+    read: Callable[[], bytes]
     format: str  # as bundle.sniff names it
     kind: str  # the manifest's kind (the sender's, or sniffed)
     label: str
@@ -62,41 +62,48 @@ class Generator:
         return Placement(self._series[kind], _SERIES[kind], self._counts[kind])
 
     def generate(self, source: Source) -> FileDataset | None:
-        """Return the object made of ``source``, or None if it stays an original only."""
-        data = source.file.read_bytes
-        study, label = self._study, source.label
+        """Return the object made of ``source``, or None if it stays an original only.
+
+        Raises
+        ------
+        InputError
+            If the original changed size since it was sealed.
+        """
+        make = self._converter(source)
+        if make is None:
+            return None
+        data = source.read()
         try:
-            if source.kind == "photo" and source.format in ("jpeg", "png"):
-                coding = None
-                if source.view is not None:
-                    code = ada_view(source.view).dicom.ada_view_code
-                    coding = _ViewCoding(code.value, code.scheme, code.meaning)
-                make = (
-                    convert.photo_from_jpeg if source.format == "jpeg" else convert.photo_from_png
-                )
-                return make(data(), study, self._placement("photo"), coding, label)
-            if (
-                source.kind == "radiograph"
-                and source.radiograph
-                and source.format in ("jpeg", "png")
-            ):
-                image_format: Literal["jpeg", "png"] = "jpeg" if source.format == "jpeg" else "png"
-                placement = self._placement("radiograph")
-                return convert.radiograph(
-                    data(), image_format, source.radiograph, study, placement, label
-                )
-            if source.format == "pdf":
-                placement = self._placement("document")
-                return convert.encapsulated_pdf(data(), study, placement, label, source.name)
-            if source.format in ("stl", "obj", "mtl"):
-                make_mesh = {
-                    "stl": convert.encapsulated_stl,
-                    "obj": convert.encapsulated_obj,
-                    "mtl": convert.encapsulated_mtl,
-                }[source.format]
-                placement = self._placement("scan")
-                return make_mesh(data(), study, placement, label, source.name)
+            return make(data)
         except InputError:
             # Converting would alter it (see convert.py's reasons): the original suffices.
             return None
+
+    def _converter(self, source: Source) -> Callable[[bytes], FileDataset] | None:
+        """What makes ``source``'s object of its bytes, if anything does."""
+        study, label = self._study, source.label
+        if source.kind == "photo" and source.format in ("jpeg", "png"):
+            coding = None
+            if source.view is not None:
+                code = ada_view(source.view).dicom.ada_view_code
+                coding = _ViewCoding(code.value, code.scheme, code.meaning)
+            photo = convert.photo_from_jpeg if source.format == "jpeg" else convert.photo_from_png
+            return lambda data: photo(data, study, self._placement("photo"), coding, label)
+        if source.kind == "radiograph" and source.radiograph and source.format in ("jpeg", "png"):
+            image_format: Literal["jpeg", "png"] = "jpeg" if source.format == "jpeg" else "png"
+            radiograph = source.radiograph
+            return lambda data: convert.radiograph(
+                data, image_format, radiograph, study, self._placement("radiograph"), label
+            )
+        if source.format == "pdf":
+            return lambda data: convert.encapsulated_pdf(
+                data, study, self._placement("document"), label, source.name
+            )
+        if source.format in ("stl", "obj", "mtl"):
+            mesh = {
+                "stl": convert.encapsulated_stl,
+                "obj": convert.encapsulated_obj,
+                "mtl": convert.encapsulated_mtl,
+            }[source.format]
+            return lambda data: mesh(data, study, self._placement("scan"), label, source.name)
         return None
