@@ -14,6 +14,35 @@ export function readSlice(blob, start, end) {
   return new Uint8Array(reader.readAsArrayBuffer(blob.slice(start, end)));
 }
 
+// A Blob made of Uint8Arrays as they come. Chromium keeps a Blob's bytes in its blob
+// storage, outside this worker's JS heap, and may page them to disk; so every FOLD
+// bytes the arrays become a Blob, and a sealed file of gigabytes never sits in the
+// heap whole, only its last FOLD bytes.
+const FOLD = 32 * 1024 * 1024;
+
+class BlobBuilder {
+  #blobs = [];
+  #pending = [];
+  #pendingSize = 0;
+
+  add(bytes) {
+    this.#pending.push(bytes);
+    this.#pendingSize += bytes.byteLength;
+    if (this.#pendingSize >= FOLD) this.#fold();
+  }
+
+  #fold() {
+    if (this.#pending.length) this.#blobs.push(new Blob(this.#pending));
+    this.#pending = [];
+    this.#pendingSize = 0;
+  }
+
+  blob(type) {
+    this.#fold();
+    return new Blob(this.#blobs, { type });
+  }
+}
+
 // Files dropped as folders have no webkitRelativePath of their own, so the page
 // sends {file, path}; Python sees one File-like object with the path on it.
 function asInput({ file, path }) {
@@ -91,13 +120,14 @@ function operationsOf(browser) {
     generatePassphrase: () => browser.generate_passphrase(),
     passphraseStrength: (passphrase) => browser.passphrase_strength(passphrase),
     seal(entries, request, progress) {
-      const parts = [];
+      // Each chunk is a Uint8Array of its own (Python copies it out of the wasm heap).
+      const sealed = new BlobBuilder();
       const files = entries.map(asInput);
       const result = toJs(
-        browser.seal(files, JSON.stringify(request), readSlice, (chunk) => parts.push(chunk), progress),
+        browser.seal(files, JSON.stringify(request), readSlice, (chunk) => sealed.add(chunk), progress),
       );
       if (result.error) return result;
-      return { ...result, file: new Blob(parts, { type: "application/octet-stream" }) };
+      return { ...result, file: sealed.blob("application/octet-stream") };
     },
     open(file, request, progress) {
       const result = toJs(browser.open_(file, JSON.stringify(request), readSlice, progress));
