@@ -17,7 +17,7 @@ export function readSlice(blob, start, end) {
 // A Blob made of Uint8Arrays as they come. Chromium keeps a Blob's bytes in its blob
 // storage, outside this worker's JS heap, and may page them to disk; so every FOLD
 // bytes the arrays become a Blob, and a sealed file of gigabytes never sits in the
-// heap whole, only its last FOLD bytes.
+// heap whole, only its last FOLD bytes (as orthoshare.browser.jsio.BlobSpool does).
 const FOLD = 32 * 1024 * 1024;
 
 class BlobBuilder {
@@ -130,9 +130,11 @@ function operationsOf(browser) {
       return { ...result, file: sealed.blob("application/octet-stream") };
     },
     open(file, request, progress) {
+      // The verified ZIP comes as a Blob (orthoshare.browser.jsio.BlobSpool); a slice
+      // gives it its type and refers to the same bytes, copying none.
       const result = toJs(browser.open_(file, JSON.stringify(request), readSlice, progress));
       if (result.error) return result;
-      const bundle = new Blob([result.bundle], { type: "application/zip" });
+      const bundle = result.bundle.slice(0, result.bundle.size, "application/zip");
       return { manifest: result.manifest, entries: result.entries, cover: result.cover, bundle };
     },
   };

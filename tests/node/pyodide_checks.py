@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import zlib
-from typing import Protocol
+from typing import Any, Protocol
 
 from orthoshare import age
 from orthoshare.age.interfaces import Identity
-from orthoshare.browser.jsio import JSBufferSpool
+from orthoshare.browser.jsio import BlobSpool
 
 OUTCOMES: dict[str, type[age.AgeError] | None] = {
     "success": None,
@@ -88,27 +89,51 @@ def encrypt_for(data: JSBytes, recipient: str) -> bytes:
     return age.encrypt_bytes(data.to_bytes(), [age.X25519Recipient.parse(recipient)])
 
 
-def spool_round_trip(capacity: int, sizes: list[int]) -> str:
-    """Write pieces of ``sizes`` into a JS-memory spool made for ``capacity``; read them back.
+def spool_round_trip(
+    sizes: list[int], fold: int, make_blob: Any, read_slice: Any
+) -> tuple[str, Any, str]:
+    """Write pieces of ``sizes`` into a :class:`BlobSpool` folding every ``fold`` bytes; read back.
 
-    Returns "" when reads, seeks, growth and :meth:`JSBufferSpool.contents` all agree.
+    Returns ``(problem, the spool's Blob, the sha256 of what was written)``;
+    ``problem`` is "" when reads, seeks and the refusal of misplaced writes agree.
     """
     data = os.urandom(sum(sizes))
-    spool = JSBufferSpool(capacity)
+    digest = hashlib.sha256(data).hexdigest()
+    spool = BlobSpool(read_slice, make_blob, fold=fold)
     at = 0
     for size in sizes:
         if spool.write(data[at : at + size]) != size:
-            return f"short write at {at}"
+            return f"short write at {at}", None, digest
         at += size
     if spool.seek(0, io.SEEK_END) != len(data) or spool.tell() != len(data):
-        return "the end is not where the data ends"
+        return "the end is not where the data ends", None, digest
     spool.seek(0)
-    buffered = io.BufferedReader(spool)
+    if data and _accepts_write(spool, b"x"):
+        return "a write before the end was accepted", None, digest
+    buffered = io.BufferedReader(spool, buffer_size=100)
     if buffered.read(7) != data[:7] or buffered.read() != data[7:]:
-        return "reading back differs"
-    spool.seek(len(data) // 2)
-    if spool.read(10) != data[len(data) // 2 :][:10]:
-        return "reading after a seek differs"
-    if bytes(spool.contents().to_bytes()) != data:
-        return "contents() differs"
-    return ""
+        return "reading back differs", None, digest
+    # Reads across every write's end (and so across every folded Blob's end).
+    for end in itertools.accumulate(sizes):
+        start = max(end - 3, 0)
+        spool.seek(start)
+        if spool.read(7) != data[start : start + 7]:
+            return f"reading 7 bytes at {start} differs", None, digest
+    spool.seek(len(data) - 2 if data else 0)
+    if spool.read(10) != data[-2:]:
+        return "reading over the end differs", None, digest
+    spool.seek(len(data) + 5)
+    if spool.read(10) != b"" or spool.tell() != len(data) + 5:
+        return "reading past the end gave bytes", None, digest
+    spool.seek(0, io.SEEK_END)
+    if _accepts_write(spool, b"x"):
+        return "a write after reading began was accepted", None, digest
+    return "", spool.blob(), digest
+
+
+def _accepts_write(spool: BlobSpool, data: bytes) -> bool:
+    try:
+        spool.write(data)
+    except io.UnsupportedOperation:
+        return False
+    return True

@@ -16,7 +16,8 @@
 //    backend lacks: they must be refused with a KeyFormatError saying so, counted apart.
 // 4. seal -> inspect -> open_ round trips through the browser API with File-like objects
 //    backed by Buffers (passphrase at the default work factor 18; X25519 keys, armored),
-//    comparing every file's bytes at the offsets open_ returns.
+//    comparing every file's bytes at the offsets open_ returns, sliced from the Blob it
+//    returns as the page slices it.
 // 5. The error dicts for expected failures: wrong passphrase or key, truncated, not age,
 //    not a bundle, bad requests, unreadable inputs.
 // 6. With --exchange DIR (used by test_pyodide_node.py): opens DIR/cpython.zip.age, sealed
@@ -166,6 +167,26 @@ function plainBytes(buffer) {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
+// open_ spools the decrypted ZIP into Blobs and reads it back with read_slice. The worker
+// reads a Blob synchronously with FileReaderSync; Node can read one only asynchronously
+// (blob.arrayBuffer()), which Python cannot wait for. So here open_ gets this makeBlob:
+// its Blobs are real ones, which the checks slice and read as the page does, that also
+// hold their bytes in `data`, which readSlice reads (as for a FakeFile). `parts` counts
+// what each was made of.
+class HeldBlob extends Blob {
+  constructor(parts) {
+    super(parts);
+    this.parts = parts.length;
+    this.data = Buffer.concat(parts.map((part) => (part instanceof HeldBlob ? part.data : part)));
+  }
+}
+
+const makeBlob = (parts) => new HeldBlob(parts);
+
+async function blobBytes(blob, start = 0, end = blob.size) {
+  return new Uint8Array(await blob.slice(start, end).arrayBuffer());
+}
+
 function sampleFiles() {
   const count = 3;
   const stl = Buffer.alloc(84 + 50 * count);
@@ -204,36 +225,36 @@ function sealToBuffer(browser, files, request) {
 
 function openSealed(browser, name, sealed, request, progress) {
   const file = new FakeFile(name, sealed);
-  return js(browser.open_(file, JSON.stringify(request), readSlice, progress));
+  return js(browser.open_(file, JSON.stringify(request), readSlice, progress, makeBlob));
 }
 
 const isOriginal = (entry) => entry.path.startsWith("ORIGINAL/");
 
 // Every file's bytes at the offsets open_ returned, against the originals and the manifest.
-function checkOpened(opened, files) {
+async function checkOpened(opened, files) {
   check(!opened.error, `open_ failed: ${JSON.stringify(opened.error)}`);
-  check(opened.bundle instanceof Uint8Array, "bundle is not a Uint8Array");
+  check(opened.bundle instanceof Blob, "bundle is not a Blob");
   const { manifest, bundle, entries } = opened;
   // DICOM objects made from the originals come as extra entries under DICOM/.
   const originals = manifest.entries.filter((entry) => isOriginal(entry));
   check(originals.length === files.length, `${originals.length} originals for ${files.length} files`);
   const byName = new Map(files.map((f) => [f.webkitRelativePath || f.name, f]));
-  manifest.entries.forEach((entry, i) => {
+  for (const [i, entry] of manifest.entries.entries()) {
     const given = entries[i];
     check(given.path === entry.path && given.size === entry.size, `entry ${i} differs from the manifest`);
     check(given.kind === entry.kind && given.media_type === entry.media_type, `entry ${i} kind/type`);
-    const bytes = bundle.subarray(given.offset, given.offset + given.size);
+    const bytes = await blobBytes(bundle, given.offset, given.offset + given.size);
     check(sha256(bytes) === entry.sha256, `${entry.path}: sha256 differs from the manifest`);
-    if (!isOriginal(entry)) return;
+    if (!isOriginal(entry)) continue;
     const original = byName.get(entry.original_name);
     check(original, `no input named ${entry.original_name}`);
     check(equalBytes(bytes, original.data), `${entry.path}: bytes at the offset differ`);
-  });
-  const cover = bundle.subarray(opened.cover.offset, opened.cover.offset + opened.cover.size);
+  }
+  const cover = await blobBytes(bundle, opened.cover.offset, opened.cover.offset + opened.cover.size);
   check(sha256(cover) === manifest.cover.sha256, "the cover sheet at its offset differs");
   check(Buffer.from(cover).toString("utf8").includes("<html"), "the cover sheet is not HTML");
   // The ZIP ends with its end-of-central-directory record.
-  const tail = Buffer.from(bundle.subarray(bundle.length - 22, bundle.length - 18));
+  const tail = Buffer.from(await blobBytes(bundle, bundle.size - 22, bundle.size - 18));
   check(tail.equals(Buffer.from("PK\x05\x06", "latin1")), "the bundle does not end like a ZIP");
 }
 
@@ -362,12 +383,12 @@ async function main() {
     check(about.recipients.length === 1 && about.recipients[0].includes("work factor 18"), about.recipients);
   });
 
-  await test("open with the passphrase: bytes equal at the entry offsets", () => {
+  await test("open with the passphrase: bytes equal at the entry offsets", async () => {
     const steps = [];
     const t0 = performance.now();
     const opened = openSealed(browser, "x.zip.age", byPassphrase.sealed, { passphrase }, (...a) => steps.push(a));
     const seconds = (performance.now() - t0) / 1000;
-    checkOpened(opened, files);
+    await checkOpened(opened, files);
     const decrypting = steps.filter((s) => s[0] === "decrypting").at(-1);
     const verifying = steps.filter((s) => s[0] === "verifying").at(-1);
     check(decrypting && decrypting[1] === decrypting[2], `decrypting progress ${decrypting}`);
@@ -388,18 +409,18 @@ async function main() {
     expectError(js(browser.parse_recipient("AGE-SECRET-KEY-1")), "KeyFormatError", "a secret key");
   });
 
-  await test("seal to two X25519 keys, armored; inspect; open with each", () => {
+  await test("seal to two X25519 keys, armored; inspect; open with each", async () => {
     const request = { details: DETAILS, annotations: null, passphrase: null, recipients: [alice.public_key, bob.public_key], armor: true };
     byKey = sealToBuffer(browser, files.slice(0, 3), request);
     check(!byKey.result.error, JSON.stringify(byKey.result.error));
     check(byKey.sealed.subarray(0, 34).toString() === "-----BEGIN AGE ENCRYPTED FILE-----", "armor");
     const about = js(browser.inspect(new FakeFile("k.zip.age", byKey.sealed), readSlice));
     check(about.needs === "key" && about.armored === true && about.recipients.length === 2, JSON.stringify(about));
-    checkOpened(openSealed(browser, "k.zip.age", byKey.sealed, { identities: alice.identity_file }), files.slice(0, 3));
-    checkOpened(openSealed(browser, "k.zip.age", byKey.sealed, { identities: bob.identity_file }), files.slice(0, 3));
+    await checkOpened(openSealed(browser, "k.zip.age", byKey.sealed, { identities: alice.identity_file }), files.slice(0, 3));
+    await checkOpened(openSealed(browser, "k.zip.age", byKey.sealed, { identities: bob.identity_file }), files.slice(0, 3));
   });
 
-  await test("throughput: 16 MiB sealed to a key and opened", () => {
+  await test("throughput: 16 MiB sealed to a key and opened", async () => {
     const big = [files[3]];
     let t0 = performance.now();
     const { result, sealed } = sealToBuffer(browser, big, { recipients: [alice.public_key] });
@@ -408,7 +429,7 @@ async function main() {
     t0 = performance.now();
     const opened = openSealed(browser, "big.zip.age", sealed, { identities: alice.identity_file });
     const openSeconds = (performance.now() - t0) / 1000;
-    checkOpened(opened, big);
+    await checkOpened(opened, big);
     const mb = big[0].size / 1e6;
     return `seal ${(mb / sealSeconds).toFixed(0)} MB/s, open (decrypt + verify) ${(mb / openSeconds).toFixed(0)} MB/s`;
   });
@@ -485,13 +506,31 @@ async function main() {
     expectError(openSealed(browser, "x", byPassphrase.sealed, { passphrase: 1 }), "RequestError", "passphrase type");
   });
 
-  await test("the JS-memory spool grows, seeks and reads back", () => {
-    const cases = [[0, []], [0, [1, 65536, 3]], [10, [65552, 65552, 7]], [1 << 20, [300000, 900000]]];
-    for (const [capacity, sizes] of cases) {
+  await test("the Blob spool folds, seals, seeks and reads back", async () => {
+    const cases = [
+      [10, []],
+      [1000, [1, 65536, 3]],
+      [100_000, [65552, 65552, 7]],
+      [MiB, [300_000, 900_000, 5, 5]],
+      [4096, Array(50).fill(1000)],
+      [4096, [4096, 4096, 0, 4096]],
+    ];
+    for (const [fold, sizes] of cases) {
+      const what = `fold ${fold}, writes ${sizes}`;
       const pySizes = pyodide.toPy(sizes);
-      const problem = checks.spool_round_trip(capacity, pySizes);
+      const [problem, blob, digest] = js(checks.spool_round_trip(pySizes, fold, makeBlob, readSlice));
       pySizes.destroy();
-      check(problem === "", `capacity ${capacity}, writes ${sizes}: ${problem}`);
+      check(problem === "", `${what}: ${problem}`);
+      // Every `fold` bytes became a Blob, and the Blob read back is made of those.
+      let folded = 0;
+      let pending = 0;
+      for (const size of sizes) {
+        pending += size;
+        if (pending >= fold) [folded, pending] = [folded + 1, 0];
+      }
+      if (pending) folded += 1;
+      check(blob instanceof HeldBlob && blob.parts === folded, `${what}: made of ${blob.parts} Blobs, not ${folded}`);
+      check(sha256(await blobBytes(blob)) === digest, `${what}: the Blob's bytes differ`);
     }
   });
 
@@ -504,7 +543,7 @@ async function main() {
 
   const exchange = option("--exchange");
   if (exchange) {
-    await test("exchange with CPython: open its file, seal files for it", () => {
+    await test("exchange with CPython: open its file, seal files for it", async () => {
       const theirs = readFileSync(join(exchange, "cpython.zip.age"));
       const identities = readFileSync(join(exchange, "cpython-identity.txt"), "utf8");
       const expected = JSON.parse(readFileSync(join(exchange, "cpython-expected.json"), "utf8"));
@@ -513,7 +552,8 @@ async function main() {
       const originals = opened.entries.filter((entry) => isOriginal(entry));
       for (const entry of originals) {
         const original = opened.manifest.entries.find((e) => e.path === entry.path).original_name;
-        check(sha256(opened.bundle.subarray(entry.offset, entry.offset + entry.size)) === expected[original], original);
+        const bytes = await blobBytes(opened.bundle, entry.offset, entry.offset + entry.size);
+        check(sha256(bytes) === expected[original], original);
       }
       check(originals.length === Object.keys(expected).length, "entry count");
       mkdirSync(exchange, { recursive: true });

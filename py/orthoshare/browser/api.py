@@ -3,7 +3,7 @@
 Every function takes JS values (files, functions, strings) and returns data
 made of dicts, lists, str, int, float, bool and None, which the worker turns
 into JS with ``result.toJs({dict_converter: Object.fromEntries})`` (None
-becomes ``undefined``; a JS object inside, such as the ``Uint8Array`` that
+becomes ``undefined``; a JS object inside, such as the ``Blob`` that
 :func:`open_` returns, is passed through). Expected failures (a wrong
 passphrase, a damaged file, an unreadable input, a malformed request) are
 never raised: the result is then ``{"error": {"kind", "message", "hint"}}``
@@ -18,7 +18,7 @@ Node tests read in-memory buffers with the very same Python code.
 The work itself is :mod:`orthoshare.pipeline`'s, as on the command line:
 :func:`seal` is :func:`~orthoshare.pipeline.seal_to` writing to the worker's
 ``write_chunk``; :func:`open_` is :func:`~orthoshare.pipeline.decrypt_and_verify`
-into a spool in JS memory, and returns nothing before the whole file
+into a spool of JS Blobs, and returns nothing before the whole file
 authenticated and every file in it matched the manifest.
 """
 
@@ -46,7 +46,7 @@ from ..dicom.views import load_views
 from ..errors import InputError, OrthoshareError, hint_for
 from ..passphrase import generate_passphrase as _generate_passphrase
 from ..passphrase import strength
-from .jsio import ChunkWriter, JSBufferSpool, open_blob
+from .jsio import BlobSpool, ChunkWriter, open_blob
 from .primitives import JSPrimitives
 
 __all__ = [
@@ -468,27 +468,49 @@ def inspect(file: Any, read_slice: Any) -> Result:
     }
 
 
-def open_(file: Any, request_json: Any, read_slice: Any, progress: Any = None) -> Result:
+def open_(
+    file: Any, request_json: Any, read_slice: Any, progress: Any = None, make_blob: Any = None
+) -> Result:
     """Decrypt the sealed ``file`` and verify all of it; return the bundle only if it is intact.
 
-    ``request_json`` is ``{"passphrase": str}`` or ``{"identities": identity file
-    text}``. ``progress(step, done, total)`` reports "decrypting" (bytes of the
-    file) then "verifying" (bytes of the records).
+    Parameters
+    ----------
+    file : JS File or Blob
+        The sealed file, read through ``read_slice(blob, start, end)``.
+    request_json : str
+        ``{"passphrase": str}`` or ``{"identities": identity file text}``.
+    read_slice : JS function
+        Also reads the decrypted ZIP back from the Blobs it is spooled to
+        (:class:`~orthoshare.browser.jsio.BlobSpool`) to verify it.
+    progress : JS function, optional
+        ``progress(step, done, total)`` reports "decrypting" (bytes of the
+        file) then "verifying" (bytes of the records).
+    make_blob : JS function, optional
+        ``make_blob(parts)`` makes the spool's Blobs from a JS array of
+        Uint8Arrays or of Blobs: ``new Blob(parts)`` when not given, as
+        in the worker. Node, which cannot read a Blob synchronously, passes
+        one whose Blobs its ``read_slice`` can read.
 
-    Returns ``{"manifest", "bundle", "entries", "cover"}``: ``bundle`` is the
-    verified ZIP as a ``Uint8Array``; each entry is ``{"path", "offset", "size",
-    "media_type", "kind"}`` where ``bundle.subarray(offset, offset + size)``
-    holds that file's bytes (every member is stored), with the sender's ``label``
-    and ``view`` and, for a DICOM object, its ``study`` as imaging software
-    lists it (``"CT · 2024-03-01 · CBCT"``), each None when absent; ``cover`` is the same
-    for the cover sheet ``INDEX.HTM`` (``text/html``, no scripts).
+    Returns
+    -------
+    dict
+        ``{"manifest", "bundle", "entries", "cover"}``: ``bundle`` is the
+        verified ZIP as a ``Blob`` (made by ``make_blob``, without a type);
+        each entry is ``{"path", "offset", "size", "media_type", "kind"}``
+        where ``bundle.slice(offset, offset + size)`` holds that file's bytes
+        (every member is stored), with the sender's ``label`` and ``view``
+        and, for a DICOM object, its ``study`` as imaging software lists it
+        (``"CT · 2024-03-01 · CBCT"``), each None when absent; ``cover`` is
+        the same for the cover sheet ``INDEX.HTM`` (``text/html``, no
+        scripts). Or ``{"error"}`` (see the module's docstring).
     """
     _require_backend()
     try:
         identities = _identities(request_json)
         size = int(file.size)
-        spool = JSBufferSpool(size)
-        # Buffered for zipfile's many small reads; pieces of 64 KiB and more pass straight.
+        spool = BlobSpool(read_slice, make_blob if _given(make_blob) else None)
+        # Buffered for zipfile's many small reads and to give the spool few, large writes
+        # (io.DEFAULT_BUFFER_SIZE: 128 KiB in Python 3.14); larger reads pass straight.
         spooled = io.BufferedRandom(spool)
         try:
             with open_blob(file, size, read_slice, _name(file)) as src:
@@ -524,7 +546,7 @@ def open_(file: Any, request_json: Any, read_slice: Any, progress: Any = None) -
         return _error(e)
     return {
         "manifest": _manifest_dict(manifest),
-        "bundle": spool.contents(),
+        "bundle": spool.blob(),
         "entries": entries,
         "cover": cover_entry,
     }

@@ -10,10 +10,10 @@ Nothing here knows which: the same code runs in both places.
 - :class:`SliceReader`: a JS ``File``/``Blob`` as a seekable binary stream.
 - :class:`ChunkWriter`: a sink that hands its bytes to a JS function in
   pieces of at least :data:`PIECE` bytes, so the boundary is crossed rarely.
-- :class:`JSBufferSpool`: a seekable file whose bytes live in a JS
-  ``Uint8Array`` rather than in the wasm heap (which can only grow and is
-  capped at 4 GiB); the decrypted ZIP is verified in it and then handed to
-  the page as it is, without a copy.
+- :class:`BlobSpool`: a file written once from start to end, then read,
+  whose bytes go into JS Blobs rather than the wasm heap (which can only
+  grow and is capped at 4 GiB) or one JS array; the decrypted ZIP is verified
+  in it and then handed to the page as one ``Blob``, without a copy.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from pyodide.ffi import JsException, to_js
 
 #: How much is read or written per call across the boundary.
 PIECE = 1 << 20
+
+#: How many bytes :class:`BlobSpool` gathers in JS arrays before making them a ``Blob``.
+FOLD = 32 << 20
 
 
 def _as_bytes_view(buffer: Any) -> memoryview:
@@ -123,52 +126,79 @@ class ChunkWriter:
             self._pending.clear()
 
 
-class JSBufferSpool(_Positioned):
-    """A readable, writable, seekable file held in a JS ``Uint8Array``.
+def _new_blob(parts: Any) -> Any:
+    return js.Blob.new(parts)
 
-    On the first write it makes room for ``capacity`` bytes, and grows later
-    if needed: an age file's plaintext is never longer than the file, so its
-    size is the right start. :meth:`contents` returns the bytes written as a
-    ``Uint8Array`` view.
+
+class BlobSpool(SliceReader):
+    """A seekable file written once from start to end, then read, kept in JS Blobs.
+
+    Each write is copied to a JS ``Uint8Array``; every ``fold`` bytes those
+    become one ``Blob`` (``make_blob(parts)``, ``new Blob(parts)`` by
+    default). The first read joins them all into one ``Blob``, :meth:`blob`,
+    and reads it through ``read_slice`` like :class:`SliceReader`. Seeks are
+    free at any time; a write must come before any read and at the end.
+
+    Wrap it in an :class:`io.BufferedRandom`: each raw write is one JS array.
+
+    Why Blobs: a browser keeps a ``Blob``'s bytes in its blob storage, outside
+    the page's JS heap, and may page them to disk, so while a file of
+    gigabytes is decrypted the worker's arrays hold less than ``fold`` bytes
+    of it (and those the garbage collector has yet to free). Only a worker
+    can read a ``Blob`` synchronously (``FileReaderSync``), which Python needs
+    here; elsewhere (Node) pass a ``make_blob`` whose Blobs the given
+    ``read_slice`` can read.
     """
 
-    def __init__(self, capacity: int) -> None:
-        super().__init__()
-        self._array = js.Uint8Array.new(0)
-        self._capacity = 0
-        self._first_capacity = max(capacity, 0)
-        self._size = 0
-        self._position = 0
+    def __init__(
+        self,
+        read_slice: Any,
+        make_blob: Any = None,
+        *,
+        fold: int = FOLD,
+        name: str = "the decrypted file",
+    ) -> None:
+        super().__init__(None, 0, read_slice, name)
+        self._make_blob = _new_blob if make_blob is None else make_blob
+        self._fold = fold
+        self._parts = js.Array.new()  # Blobs of `fold` bytes or more each
+        self._pending = js.Array.new()  # Uint8Arrays, fewer than `fold` bytes in all
+        self._pending_size = 0
+        self._sealed = False
 
     def writable(self) -> bool:
         return True
 
-    def _grow(self, needed: int) -> None:
-        capacity = max(needed, 2 * self._capacity, self._first_capacity)
-        larger = js.Uint8Array.new(capacity)
-        larger.set(self._array.subarray(0, self._size))
-        self._array, self._capacity = larger, capacity
-
     def write(self, data: Any, /) -> int:
+        if self._sealed:
+            raise io.UnsupportedOperation("written after reading began")
+        if self._position != self._size:
+            raise io.UnsupportedOperation("written elsewhere than at the end")
         view = _as_bytes_view(data)
-        end = self._position + len(view)
-        if end > self._capacity:
-            self._grow(end)
         if view:
-            self._array.subarray(self._position, end).assign(view)
-        self._position = end
-        self._size = max(self._size, end)
+            self._pending.push(to_js(view))  # a copy into a new ArrayBuffer
+            self._pending_size += len(view)
+            self._size += len(view)
+            self._position = self._size
+            if self._pending_size >= self._fold:
+                self._fold_pending()
         return len(view)
 
-    def readinto(self, buffer: Any) -> int:
-        view = _as_bytes_view(buffer)
-        count = min(len(view), self._size - self._position)
-        if count <= 0:
-            return 0
-        self._array.subarray(self._position, self._position + count).assign_to(view[:count])
-        self._position += count
-        return count
+    def _fold_pending(self) -> None:
+        if self._pending.length:
+            self._parts.push(self._make_blob(self._pending))
+            self._pending = js.Array.new()
+            self._pending_size = 0
 
-    def contents(self) -> Any:
-        """The bytes written, as a ``Uint8Array`` over this spool's memory (no copy)."""
-        return self._array.subarray(0, self._size)
+    def blob(self) -> Any:
+        """Everything written, as one ``Blob``; no write is accepted after this."""
+        if not self._sealed:
+            self._fold_pending()
+            self._blob = self._make_blob(self._parts)
+            self._parts = js.Array.new()
+            self._sealed = True
+        return self._blob
+
+    def readinto(self, buffer: Any) -> int:
+        self.blob()
+        return super().readinto(buffer)
