@@ -420,6 +420,19 @@ async function main() {
     await checkOpened(openSealed(browser, "k.zip.age", byKey.sealed, { identities: bob.identity_file }), files.slice(0, 3));
   });
 
+  await test("seal DICOM inputs (pydicom reads them through the slice reader) and open them", async () => {
+    const shipped = join(venvPackage("pydicom"), "data", "test_files");
+    const ct = new FakeFile("CT_small.dcm", readFileSync(join(shipped, "CT_small.dcm")));
+    const { result, sealed } = sealToBuffer(browser, [ct], { recipients: [alice.public_key] });
+    check(!result.error, JSON.stringify(result.error));
+    const opened = openSealed(browser, "d.zip.age", sealed, { identities: alice.identity_file });
+    check(!opened.error, JSON.stringify(opened.error));
+    const at = opened.manifest.entries.findIndex((entry) => entry.original_name === ct.name);
+    check(at >= 0 && opened.entries[at].path.startsWith("DICOM/"), `no DICOM entry for ${ct.name}`);
+    const { offset, size } = opened.entries[at];
+    check(equalBytes(await blobBytes(opened.bundle, offset, offset + size), ct.data), "the DICOM input differs");
+  });
+
   await test("throughput: 16 MiB sealed to a key and opened", async () => {
     const big = [files[3]];
     let t0 = performance.now();

@@ -66,7 +66,8 @@ class SliceReader(_Positioned):
     ``Buffer``, which Pyodide does not convert. Its failure (the file was
     changed or removed since it was picked: ``NotReadableError``) is raised as
     :class:`OSError`, as for a file on disk; a short slice reads as the end
-    of the file.
+    of the file. ``name`` is its :attr:`name`, as a file on disk has one
+    (pydicom reads the name of any :class:`io.BufferedReader`).
     """
 
     def __init__(self, blob: Any, size: int, read_slice: Any, name: str = "") -> None:
@@ -74,7 +75,7 @@ class SliceReader(_Positioned):
         self._blob = blob
         self._size = size
         self._read_slice = read_slice
-        self._name = name
+        self.name = name
         self._position = 0
 
     def readinto(self, buffer: Any) -> int:
@@ -85,7 +86,7 @@ class SliceReader(_Positioned):
         try:
             piece = self._read_slice(self._blob, self._position, self._position + count)
         except JsException as e:
-            raise OSError(f"the browser could not read {self._name or 'a file'} ({e})") from None
+            raise OSError(f"the browser could not read {self.name or 'a file'} ({e})") from None
         length = int(piece.byteLength)
         if length > count:
             piece, length = piece.slice(0, count), count
