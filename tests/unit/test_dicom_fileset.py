@@ -11,7 +11,8 @@ import pytest
 from pydicom.fileset import FileSet
 
 from orthoshare import age, pipeline
-from orthoshare.bundle.manifest import Manifest
+from orthoshare.bundle.manifest import Manifest, Patient
+from orthoshare.bundle.writer import Details
 from orthoshare.errors import InputError
 
 # Files shipped inside the pydicom wheel (never fetched): CT, MR, Secondary Capture,
@@ -93,3 +94,49 @@ def test_two_files_claiming_one_sop_instance_uid_are_refused_plainly(tmp_path: P
     with pytest.raises(InputError, match="share the SOP Instance UID"):
         pipeline.seal(inputs, [IDENTITY.recipient], tmp_path / "out.age", allow_mixed_patients=True)
     assert not (tmp_path / "out.age").exists()
+
+
+# The elements FileSet sets itself (offsets, file IDs); everything else in a record is
+# what pydicom's record creators make of the object.
+_PLACED = {0x00041400, 0x00041420, 0x00041500}
+
+
+def _records(dicomdir: pydicom.Dataset) -> list[dict[int, object]]:
+    return [
+        {e.tag: e.value for e in record if e.tag not in _PLACED}
+        for record in dicomdir.DirectoryRecordSequence
+    ]
+
+
+def test_the_dicomdir_has_the_records_pydicoms_fileset_writes_and_validates(
+    sealed_and_opened: tuple[Path, Manifest], tmp_path: Path
+) -> None:
+    out, manifest = sealed_and_opened
+    dicomdir = out / "DICOM" / "DICOMDIR"
+    reference = FileSet()
+    for entry in manifest.entries:
+        if entry.path.startswith("DICOM/") and entry.dicom is not None:
+            reference.add(out / entry.path)
+    reference.write(tmp_path / "reference")
+    ours = pydicom.dcmread(dicomdir)
+    assert _records(ours) == _records(pydicom.dcmread(tmp_path / "reference" / "DICOMDIR"))
+    # Every record points at the right object, wherever the set puts it.
+    for record in ours.DirectoryRecordSequence:
+        if "ReferencedFileID" in record:
+            target = pydicom.dcmread(out / "DICOM" / Path(*record.ReferencedFileID))
+            assert target.SOPInstanceUID == record.ReferencedSOPInstanceUIDInFile
+    check = subprocess.run(["dcmftest", str(dicomdir)], capture_output=True, text=True)
+    assert check.stdout.startswith("yes:"), check.stdout
+    verify = subprocess.run(["dciodvfy", str(dicomdir)], capture_output=True, text=True)
+    assert "Error" not in verify.stdout + verify.stderr, verify.stdout + verify.stderr
+
+
+def test_a_generated_document_is_an_encap_doc_record(tmp_path: Path) -> None:
+    (tmp_path / "letter.pdf").write_bytes(b"%PDF-1.7\n" + b"x" * 10_000 + b"\n%%EOF\n")
+    inputs = pipeline.collect_inputs([tmp_path / "letter.pdf"])
+    details = Details(patient=Patient("Ana Pérez", "P-17", "2011-04-02", "F"))
+    sealed = pipeline.seal(inputs, [IDENTITY.recipient], tmp_path, details)
+    pipeline.open_(sealed.path, [IDENTITY], tmp_path / "out")
+    dicomdir = pydicom.dcmread(tmp_path / "out" / "DICOM" / "DICOMDIR")
+    types = [record.DirectoryRecordType for record in dicomdir.DirectoryRecordSequence]
+    assert types == ["PATIENT", "STUDY", "SERIES", "ENCAP DOC"]
