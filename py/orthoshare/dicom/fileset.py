@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -117,15 +117,22 @@ def write_fileset(objects: list[Dataset], root: Path) -> FileSetResult:
         if ref.sop_instance_uid in seen:
             raise InputError(f"two DICOM files share the SOP Instance UID {ref.sop_instance_uid}")
         seen.add(ref.sop_instance_uid)
+        # A patient, study or series met again keeps the record it was first given;
+        # the new records are all made before any joins the tree.
+        node, new = tree, list[tuple[str, Dataset]]()
         try:
-            records = _records(dataset)
+            for record_type, key, make in _levels(dataset):
+                found = None if new else node.children.get(key)
+                if found is None:
+                    new.append((key, make(record_type)))
+                else:
+                    node = found
         except ValueError as e:
             leaves.append(None)
             unindexed.append(str(e))
             continue
-        node = tree
-        for key, record in records:
-            node = node.child(key, record)
+        for key, record in new:
+            node = node.add(key, record)
         leaves.append(node)
         unindexed.append(None)
     if not tree.children:
@@ -149,12 +156,9 @@ class _Node:
         self.children: dict[str, _Node] = {}
         self.file_id: list[str] = []
 
-    def child(self, key: str, record: Dataset) -> _Node:
-        # A patient, study or series met again keeps the record it was first given.
-        found = self.children.get(key)
-        if found is None:
-            found = self.children[key] = _Node(record)
-        return found
+    def add(self, key: str, record: Dataset) -> _Node:
+        node = self.children[key] = _Node(record)
+        return node
 
     def walk(self) -> Iterator[_Node]:
         """Every record below this node, depth first, as a DICOMDIR lists them."""
@@ -163,43 +167,56 @@ class _Node:
             yield from node.walk()
 
 
-def _records(dataset: Dataset) -> list[tuple[str, Dataset]]:
-    """The records (key, record) from the top level down to the object's own, as
-    pydicom's FileSet makes them; raises ValueError saying what an object lacks."""
+def _levels(dataset: Dataset) -> list[tuple[str, str, Callable[[str], Dataset]]]:
+    """The object's records from the top level down to its own: (record type, key,
+    the function that makes the record, as pydicom's FileSet makes it).
+
+    A record is only made where the tree has none yet for its key (most objects of
+    a series share all but their own), and making it raises ValueError saying
+    what the object lacks.
+    """
     from pydicom.fileset import (  # the record types are private; pydicom is pinned
-        DIRECTORY_RECORDERS,
         _four_level_record_type,
         _single_level_record_type,
     )
 
+    def make(record_type: str) -> Dataset:
+        return _record(dataset, record_type)
+
+    def make_leaf(record_type: str) -> Dataset:
+        record = _record(dataset, record_type)
+        record.ReferencedFileID = None  # set once every file has its name
+        record.ReferencedSOPClassUIDInFile = dataset.SOPClassUID
+        record.ReferencedSOPInstanceUIDInFile = dataset.SOPInstanceUID
+        record.ReferencedTransferSyntaxUIDInFile = dataset.file_meta.TransferSyntaxUID
+        return record
+
+    leaf = (str(dataset.SOPInstanceUID), make_leaf)
     single = _single_level_record_type(dataset)
-    types = [single] if single != "PATIENT" else [
-        "PATIENT", "STUDY", "SERIES", _four_level_record_type(dataset)
-    ]  # fmt: skip
-    keys = {
-        "PATIENT": str(dataset.get("PatientID", "")),
-        "STUDY": str(dataset.get("StudyInstanceUID", "")),
-        "SERIES": str(dataset.get("SeriesInstanceUID", "")),
-    }
-    records = []
-    for record_type in types:
-        try:
-            record = DIRECTORY_RECORDERS[record_type](dataset)
-        except ValueError as e:
-            raise ValueError(f"no {record_type} record can be made: {e}") from None
-        record.OffsetOfTheNextDirectoryRecord = 0
-        record.RecordInUseFlag = 0xFFFF
-        record.OffsetOfReferencedLowerLevelDirectoryEntity = 0
-        record.DirectoryRecordType = record_type
-        if "SpecificCharacterSet" in dataset:
-            record.SpecificCharacterSet = dataset.SpecificCharacterSet
-        records.append((keys.get(record_type, str(dataset.SOPInstanceUID)), record))
-    leaf = records[-1][1]
-    leaf.ReferencedFileID = None  # set once every file has its name
-    leaf.ReferencedSOPClassUIDInFile = dataset.SOPClassUID
-    leaf.ReferencedSOPInstanceUIDInFile = dataset.SOPInstanceUID
-    leaf.ReferencedTransferSyntaxUIDInFile = dataset.file_meta.TransferSyntaxUID
-    return records
+    if single != "PATIENT":
+        return [(single, *leaf)]
+    return [
+        ("PATIENT", str(dataset.get("PatientID", "")), make),
+        ("STUDY", str(dataset.get("StudyInstanceUID", "")), make),
+        ("SERIES", str(dataset.get("SeriesInstanceUID", "")), make),
+        (_four_level_record_type(dataset), *leaf),
+    ]
+
+
+def _record(dataset: Dataset, record_type: str) -> Dataset:
+    from pydicom.fileset import DIRECTORY_RECORDERS
+
+    try:
+        record = DIRECTORY_RECORDERS[record_type](dataset)
+    except ValueError as e:
+        raise ValueError(f"no {record_type} record can be made: {e}") from None
+    record.OffsetOfTheNextDirectoryRecord = 0
+    record.RecordInUseFlag = 0xFFFF
+    record.OffsetOfReferencedLowerLevelDirectoryEntity = 0
+    record.DirectoryRecordType = record_type
+    if "SpecificCharacterSet" in dataset:
+        record.SpecificCharacterSet = dataset.SpecificCharacterSet
+    return record
 
 
 _PREFIXES = ("PT", "ST", "SE", "IM")
