@@ -119,7 +119,8 @@ def write_fileset(objects: list[Dataset], root: Path) -> FileSetResult:
         seen.add(ref.sop_instance_uid)
         # A patient, study or series met again keeps the record it was first given;
         # the new records are all made before any joins the tree.
-        node, new = tree, list[tuple[str, Dataset]]()
+        node = tree
+        new: list[tuple[str, Dataset]] = []
         try:
             for record_type, key, make in _levels(dataset):
                 found = None if new else node.children.get(key)
