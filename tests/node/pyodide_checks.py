@@ -113,8 +113,8 @@ def spool_round_trip(
     buffered = io.BufferedReader(spool, buffer_size=100)
     if buffered.read(7) != data[:7] or buffered.read() != data[7:]:
         return "reading back differs", None, digest
-    # Reads across every write's end (and so across every folded Blob's end).
-    for end in itertools.accumulate(sizes):
+    # Reads across every write's end and every folded Blob's end.
+    for end in sorted({*itertools.accumulate(sizes), *range(0, len(data), fold)}):
         start = max(end - 3, 0)
         spool.seek(start)
         if spool.read(7) != data[start : start + 7]:

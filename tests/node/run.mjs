@@ -535,13 +535,7 @@ async function main() {
       pySizes.destroy();
       check(problem === "", `${what}: ${problem}`);
       // Every `fold` bytes became a Blob, and the Blob read back is made of those.
-      let folded = 0;
-      let pending = 0;
-      for (const size of sizes) {
-        pending += size;
-        if (pending >= fold) [folded, pending] = [folded + 1, 0];
-      }
-      if (pending) folded += 1;
+      const folded = Math.ceil(sizes.reduce((sum, size) => sum + size, 0) / fold);
       check(blob instanceof HeldBlob && blob.parts === folded, `${what}: made of ${blob.parts} Blobs, not ${folded}`);
       check(sha256(await blobBytes(blob)) === digest, `${what}: the Blob's bytes differ`);
     }

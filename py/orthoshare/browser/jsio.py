@@ -134,19 +134,18 @@ def _new_blob(parts: Any) -> Any:
 class BlobSpool(SliceReader):
     """A seekable file written once from start to end, then read, kept in JS Blobs.
 
-    Each write is copied to a JS ``Uint8Array``; every ``fold`` bytes those
-    become one ``Blob`` (``make_blob(parts)``, ``new Blob(parts)`` by
-    default). The first read joins them all into one ``Blob``, :meth:`blob`,
-    and reads it through ``read_slice`` like :class:`SliceReader`. Seeks are
-    free at any time; a write must come before any read and at the end.
-
-    Wrap it in an :class:`io.BufferedRandom`: each raw write is one JS array.
+    Writes are copied into one JS ``Uint8Array`` of ``fold`` bytes; each time
+    it is full, its bytes become a ``Blob`` (``make_blob(parts)``, ``new
+    Blob(parts)`` by default, which copies them) and it is filled again. The
+    first read joins those Blobs into one, :meth:`blob`, and reads it through
+    ``read_slice`` like :class:`SliceReader`. Seeks are free at any time; a
+    write must come before any read and at the end.
 
     Why Blobs: a browser keeps a ``Blob``'s bytes in its blob storage, outside
-    the page's JS heap, and may page them to disk, so while a file of
-    gigabytes is decrypted the worker's arrays hold less than ``fold`` bytes
-    of it (and those the garbage collector has yet to free). Only a worker
-    can read a ``Blob`` synchronously (``FileReaderSync``), which Python needs
+    the page's JS heap, and may page them to disk; so while a file of
+    gigabytes is decrypted the worker holds ``fold`` bytes of it, always in
+    the same array (no garbage left for the collector). Only a worker can
+    read a ``Blob`` synchronously (``FileReaderSync``), which Python needs
     here; elsewhere (Node) pass a ``make_blob`` whose Blobs the given
     ``read_slice`` can read.
     """
@@ -162,9 +161,9 @@ class BlobSpool(SliceReader):
         super().__init__(None, 0, read_slice, name)
         self._make_blob = _new_blob if make_blob is None else make_blob
         self._fold = fold
-        self._parts = js.Array.new()  # Blobs of `fold` bytes or more each
-        self._pending = js.Array.new()  # Uint8Arrays, fewer than `fold` bytes in all
-        self._pending_size = 0
+        self._parts = js.Array.new()  # Blobs of `fold` bytes each
+        self._staging: Any = None  # a Uint8Array of `fold` bytes, made on the first write
+        self._staged = 0
         self._sealed = False
 
     def writable(self) -> bool:
@@ -176,27 +175,32 @@ class BlobSpool(SliceReader):
         if self._position != self._size:
             raise io.UnsupportedOperation("written elsewhere than at the end")
         view = _as_bytes_view(data)
-        if view:
-            self._pending.push(to_js(view))  # a copy into a new ArrayBuffer
-            self._pending_size += len(view)
-            self._size += len(view)
-            self._position = self._size
-            if self._pending_size >= self._fold:
-                self._fold_pending()
+        if view and self._staging is None:
+            self._staging = js.Uint8Array.new(self._fold)
+        done = 0
+        while done < len(view):
+            count = min(len(view) - done, self._fold - self._staged)
+            end = self._staged + count
+            self._staging.subarray(self._staged, end).assign(view[done : done + count])
+            self._staged, done = end, done + count
+            if self._staged == self._fold:
+                self._fold_staged()
+        self._size += len(view)
+        self._position = self._size
         return len(view)
 
-    def _fold_pending(self) -> None:
-        if self._pending.length:
-            self._parts.push(self._make_blob(self._pending))
-            self._pending = js.Array.new()
-            self._pending_size = 0
+    def _fold_staged(self) -> None:
+        if self._staged:
+            self._parts.push(self._make_blob(js.Array.of(self._staging.subarray(0, self._staged))))
+            self._staged = 0
 
     def blob(self) -> Any:
         """Everything written, as one ``Blob``; no write is accepted after this."""
         if not self._sealed:
-            self._fold_pending()
+            self._fold_staged()
             self._blob = self._make_blob(self._parts)
             self._parts = js.Array.new()
+            self._staging = None
             self._sealed = True
         return self._blob
 
