@@ -13,14 +13,12 @@ a wrong patient stops the sealing at the first file that names one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
 from ..bundle.manifest import DICOM_DIR, DicomRef, Patient
-from ..errors import InputError
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -125,8 +123,7 @@ class DicomPart:
             else None
         )  # fmt: skip
         name = original_name.rsplit("/", 1)[-1]
-        reader = _reader(source, original_name)
-        generated = Source(reader, fmt, kind, label or "", view, chosen, name)
+        generated = Source(source, fmt, kind, label or "", view, chosen, name)
         self._originals.append((generated, entry_path))
     def patient(self) -> Patient:
         """The patient to record: as entered, or, if nothing was entered, as the DICOM agree."""
@@ -144,22 +141,26 @@ class DicomPart:
     def finish(self, now: datetime, description: str) -> list[Stored]:
         """Generate the objects, write the file-set, and return what to store where.
 
-        Each generated object waits in the staging folder until it is stored
-        (:meth:`Stored.release`); DICOM inputs are read from where they are.
+        A generated image waits in the staging folder until it is stored
+        (:meth:`Stored.release`); DICOM inputs, and the originals embedded in
+        generated documents, are read from where they are.
         """
+        from .embed import EmbeddedDocument
         from .fileset import directory_dataset, write_fileset
         from .generate import Generator
         from .study import Study
 
-        generated: list[tuple[_StagedFile, Dataset, str, str]] = []
+        generated: list[tuple[Readable, Dataset, str, str]] = []
         if self._originals:
             generator = Generator(Study.new(self.patient(), now, description))
             for number, (source, entry_path) in enumerate(self._originals):
                 made = generator.generate(source)
-                if made is not None:
+                if isinstance(made, EmbeddedDocument):
+                    generated.append((made, made.header, source.name, entry_path))
+                elif made is not None:
                     staged = _StagedFile(self._staging / f"generated-{number}")
                     made.save_as(staged.file, enforce_file_format=True)
-                    del made  # its pixels or document: only the staged file is kept
+                    del made  # its pixels: only the staged file is kept
                     with staged.open() as stream:
                         dataset = directory_dataset(stream)
                     generated.append((staged, dataset, source.name, entry_path))
@@ -172,7 +173,7 @@ class DicomPart:
             # An input the set cannot index is kept byte-exact among the originals instead.
             path = item.original_path if member is None else DICOM_DIR + member.path
             stored.append(Stored(item.source, path, item.original_name, ref, None, item.index))
-        for (staged, _, name, derived_from), member, ref in zip(
+        for (readable, _, name, derived_from), member, ref in zip(
             generated,
             result.members[len(self._inputs) :],
             result.refs[len(self._inputs) :],
@@ -180,27 +181,9 @@ class DicomPart:
         ):
             if member is not None:
                 stored.append(
-                    Stored(staged, DICOM_DIR + member.path, name, ref, derived_from, None)
+                    Stored(readable, DICOM_DIR + member.path, name, ref, derived_from, None)
                 )
         if result.dicomdir is not None:
             path = DICOM_DIR + result.dicomdir.name
             stored.append(Stored(_StagedFile(result.dicomdir), path, "", None, None, None))
         return stored
-
-
-_PIECE = 1 << 20
-
-
-def _reader(source: Readable, name: str) -> Callable[[], bytes]:
-    """Reads the whole of ``source`` again, when a converter needs its bytes."""
-
-    def read() -> bytes:
-        data = bytearray()
-        with source.open() as stream:
-            while len(data) <= source.size and (piece := stream.read(_PIECE)):
-                data += piece
-        if len(data) != source.size:
-            raise InputError(f"{name} changed size while it was being read")
-        return bytes(data)
-
-    return read

@@ -306,12 +306,7 @@ def encapsulated_pdf(
     names the patient, and a receiver that de-identifies must not pass it on
     unread.
     """
-    ds = _new_document(ENCAPSULATED_PDF_STORAGE, study, placement, "DOC", pdf, "application/pdf")
-    # SC Equipment: converted on a workstation (see radiograph()).
-    ds.ConversionType = "WSD"
-    ds.DocumentTitle = _short_text(label or name, 1024)
-    ds.BurnedInAnnotation = "YES"
-    return _finish(ds)
+    return _embedded(document_header("pdf", len(pdf), study, placement, label, name), pdf)
 
 
 def encapsulated_stl(
@@ -339,9 +334,7 @@ def encapsulated_stl(
     InputError
         If the file is too large for one DICOM element.
     """
-    ds = _new_document(ENCAPSULATED_STL_STORAGE, study, placement, "M3D", data, "model/stl")
-    _mesh(ds, study, label or name, frame_of_reference=True)
-    return _finish(ds)
+    return _embedded(document_header("stl", len(data), study, placement, label, name), data)
 
 
 def encapsulated_obj(
@@ -351,9 +344,7 @@ def encapsulated_obj(
 
     Parameters and return value as for :func:`encapsulated_stl`.
     """
-    ds = _new_document(ENCAPSULATED_OBJ_STORAGE, study, placement, "M3D", data, "model/obj")
-    _mesh(ds, study, label or name, frame_of_reference=True)
-    return _finish(ds)
+    return _embedded(document_header("obj", len(data), study, placement, label, name), data)
 
 
 def encapsulated_mtl(
@@ -364,9 +355,56 @@ def encapsulated_mtl(
     Parameters and return value as for :func:`encapsulated_stl`, except that
     an MTL file holds no coordinates and so has no frame of reference.
     """
-    ds = _new_document(ENCAPSULATED_MTL_STORAGE, study, placement, "M3D", data, "model/mtl")
-    _mesh(ds, study, label or name, frame_of_reference=False)
+    return _embedded(document_header("mtl", len(data), study, placement, label, name), data)
+
+
+DocumentFormat = Literal["pdf", "stl", "obj", "mtl"]
+#: The formats an Encapsulated Document object embeds as they are.
+DOCUMENT_FORMATS: tuple[DocumentFormat, ...] = ("pdf", "stl", "obj", "mtl")
+
+
+def document_header(
+    fmt: DocumentFormat, size: int, study: Study, placement: Placement, label: str = "",
+    name: str = "",
+) -> FileDataset:  # fmt: skip
+    """The object that embeds a document of ``size`` bytes, with the document left out.
+
+    Everything is set as :func:`encapsulated_pdf` and the others set it,
+    Encapsulated Document Length (0042,0015) included, except that Encapsulated
+    Document (0042,0011) is empty: :class:`orthoshare.dicom.embed.EmbeddedDocument`
+    writes the document's bytes there as they are read, so that a scan of
+    hundreds of megabytes is never held whole.
+
+    Raises
+    ------
+    InputError
+        If the document is too large for one DICOM element.
+    """
+    if fmt == "pdf":
+        mime_type = "application/pdf"
+        ds = _new_document(ENCAPSULATED_PDF_STORAGE, study, placement, "DOC", size, mime_type)
+        # SC Equipment: converted on a workstation (see radiograph()).
+        ds.ConversionType = "WSD"
+        ds.DocumentTitle = _short_text(label or name, 1024)
+        ds.BurnedInAnnotation = "YES"
+        return _finish(ds)
+    sop_class = {
+        "stl": ENCAPSULATED_STL_STORAGE,
+        "obj": ENCAPSULATED_OBJ_STORAGE,
+        "mtl": ENCAPSULATED_MTL_STORAGE,
+    }[fmt]
+    ds = _new_document(sop_class, study, placement, "M3D", size, f"model/{fmt}")
+    # An MTL file holds no coordinates, and so has no frame of reference.
+    _mesh(ds, study, label or name, frame_of_reference=fmt != "mtl")
     return _finish(ds)
+
+
+def _embedded(ds: FileDataset, data: bytes) -> FileDataset:
+    # Values have even length (PS3.5 7.1.1): an odd document gets one trailing
+    # zero byte, and Encapsulated Document Length keeps its true size, so a
+    # reader can hand back the exact file.
+    ds.EncapsulatedDocument = data + b"\x00" * (len(data) % 2)
+    return ds
 
 
 # ----------------------------------------------------------------------------- JPEG
@@ -632,11 +670,11 @@ def _new_document(
     study: Study,
     placement: Placement,
     modality: str,
-    data: bytes,
+    size: int,
     mime_type: str,
 ) -> FileDataset:
-    """The common modules and the Encapsulated Document Module around ``data``."""
-    if len(data) + 1 > _MAX_ELEMENT:
+    """The common modules and the Encapsulated Document Module, for ``size`` bytes."""
+    if size + 1 > _MAX_ELEMENT:
         raise InputError("the file is too large to be embedded in one DICOM object")
     from pydicom.sequence import Sequence
 
@@ -647,11 +685,8 @@ def _new_document(
     ds.AcquisitionDateTime = ""
     ds.ConceptNameCodeSequence = Sequence()
     ds.MIMETypeOfEncapsulatedDocument = mime_type
-    # Values have even length (PS3.5 7.1.1): an odd document gets one trailing
-    # zero byte, and Encapsulated Document Length (0042,0015) keeps its true
-    # size, so a reader can hand back the exact file.
-    ds.EncapsulatedDocument = data + b"\x00" * (len(data) % 2)
-    ds.EncapsulatedDocumentLength = len(data)
+    ds.EncapsulatedDocument = b""
+    ds.EncapsulatedDocumentLength = size
     return ds
 
 

@@ -16,11 +16,15 @@ from typing import TYPE_CHECKING, Literal
 
 from ..errors import InputError
 from . import convert
+from .convert import DOCUMENT_FORMATS, DocumentFormat
+from .embed import EmbeddedDocument
 from .study import Placement, Study
 from .views import view as ada_view
 
 if TYPE_CHECKING:
     from pydicom.dataset import FileDataset
+
+    from .collect import Readable
 
 Radiograph = Literal["panoramic", "cephalometric"]
 #: The series number of each kind of generated object.
@@ -36,9 +40,9 @@ class _ViewCoding:
 
 @dataclass(frozen=True)
 class Source:
-    """An original to convert: how to read its bytes, what it is, and what the sender said."""
+    """An original to convert: the input, what it is, and what the sender said."""
 
-    read: Callable[[], bytes]
+    original: Readable
     format: str  # as bundle.sniff names it
     kind: str  # the manifest's kind (the sender's, or sniffed)
     label: str
@@ -61,18 +65,32 @@ class Generator:
         self._counts[kind] += 1
         return Placement(self._series[kind], _SERIES[kind], self._counts[kind])
 
-    def generate(self, source: Source) -> FileDataset | None:
+    def generate(self, source: Source) -> FileDataset | EmbeddedDocument | None:
         """Return the object made of ``source``, or None if it stays an original only.
+
+        A PDF or a mesh becomes an :class:`EmbeddedDocument`, which reads the
+        original again as it is stored; a photo or a radiograph is read whole,
+        to be checked and wrapped.
 
         Raises
         ------
         InputError
             If the original changed size since it was sealed.
         """
+        fmt = source.format
+        if fmt in DOCUMENT_FORMATS:
+            try:
+                header = convert.document_header(
+                    fmt, source.original.size, self._study,
+                    self._placement(_DOCUMENT_KINDS[fmt]), source.label, source.name,
+                )  # fmt: skip
+            except InputError:
+                return None  # too large for one DICOM element: the original suffices
+            return EmbeddedDocument(header, source.original, source.name)
         make = self._converter(source)
         if make is None:
             return None
-        data = source.read()
+        data = _read_whole(source.original, source.name)
         try:
             return make(data)
         except InputError:
@@ -80,7 +98,7 @@ class Generator:
             return None
 
     def _converter(self, source: Source) -> Callable[[bytes], FileDataset] | None:
-        """What makes ``source``'s object of its bytes, if anything does."""
+        """What makes an image's object of its bytes, if anything does."""
         study, label = self._study, source.label
         if source.kind == "photo" and source.format in ("jpeg", "png"):
             coding = None
@@ -95,15 +113,21 @@ class Generator:
             return lambda data: convert.radiograph(
                 data, image_format, radiograph, study, self._placement("radiograph"), label
             )
-        if source.format == "pdf":
-            return lambda data: convert.encapsulated_pdf(
-                data, study, self._placement("document"), label, source.name
-            )
-        if source.format in ("stl", "obj", "mtl"):
-            mesh = {
-                "stl": convert.encapsulated_stl,
-                "obj": convert.encapsulated_obj,
-                "mtl": convert.encapsulated_mtl,
-            }[source.format]
-            return lambda data: mesh(data, study, self._placement("scan"), label, source.name)
         return None
+
+
+#: The series each embedded format goes in.
+_DOCUMENT_KINDS: dict[DocumentFormat, str] = {
+    "pdf": "document", "stl": "scan", "obj": "scan", "mtl": "scan",
+}  # fmt: skip
+_PIECE = 1 << 20
+
+
+def _read_whole(original: Readable, name: str) -> bytes:
+    data = bytearray()
+    with original.open() as stream:
+        while len(data) <= original.size and (piece := stream.read(_PIECE)):
+            data += piece
+    if len(data) != original.size:
+        raise InputError(f"{name} changed size while it was being read")
+    return bytes(data)
