@@ -69,10 +69,11 @@ Result = dict[str, Any]
 # Progress goes to the page by postMessage; a few updates a second are enough.
 _PROGRESS_INTERVAL = 0.1
 _INSPECT_PIECE = 64 * 1024
-# Opening reads the sealed file, then the decrypted ZIP from its Blobs, almost in order.
-# In Chromium 156 a read of a Blob (FileReaderSync) cost about 0.5 ms plus 1.2 ms per MiB:
-# reading both 8 MiB at a time, not 1 MiB and 128 KiB, opened 512 MiB in 4.9 s, not 6.7 s.
-_OPEN_PIECE = 8 << 20
+# Files and Blobs are read mostly in order. In Chromium 156 a read of a Blob
+# (FileReaderSync) cost about 0.5 ms plus 1.2 ms per MiB: reading 8 MiB at a time,
+# not 1 MiB and 128 KiB, opened 512 MiB in 4.9 s, not 6.7 s; sealing reads its
+# inputs the same way.
+_READ_PIECE = 8 << 20
 
 
 class RequestError(ValueError):
@@ -148,7 +149,8 @@ class BlobInput:
         return cls(blob, _parts(blob), int(blob.size), read_slice)
 
     def open(self) -> BinaryIO:
-        return open_blob(self.blob, self.size, self.read_slice, "/".join(self.parts))
+        name = "/".join(self.parts)
+        return open_blob(self.blob, self.size, self.read_slice, name, piece=_READ_PIECE)
 
 
 def describe(files: Any, read_slice: Any) -> list[Result]:
@@ -514,9 +516,9 @@ def open_(
         size = int(file.size)
         spool = BlobSpool(read_slice, make_blob if _given(make_blob) else None)
         # Buffered for zipfile's many small reads, and to give the spool few, large writes.
-        spooled = io.BufferedRandom(spool, buffer_size=_OPEN_PIECE)
+        spooled = io.BufferedRandom(spool, buffer_size=_READ_PIECE)
         try:
-            with open_blob(file, size, read_slice, _name(file), piece=_OPEN_PIECE) as src:
+            with open_blob(file, size, read_slice, _name(file), piece=_READ_PIECE) as src:
                 bundle = pipeline.decrypt_and_verify(
                     src, size, spooled, identities, progress=_progress(progress)
                 )
