@@ -288,7 +288,7 @@ def write_bundle(
                     if sniffed.kind == "dicom":
                         # The file-set names DICOM inputs, so they are stored once it is
                         # written; until then only their headers are read.
-                        dicom.add_input(item, original_name, name, index)
+                        dicom.add_input(item, source, original_name, name, index)
                         continue
                     sha256 = archive.add_file(name, head, source, item.size, on_bytes)
             except OSError as e:

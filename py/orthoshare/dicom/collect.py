@@ -92,22 +92,30 @@ class DicomPart:
         self._allow_mixed = allow_mixed_patients
         self._inputs: list[_Input] = []
         self._found: list[tuple[str, DicomIdentity]] = []
+        self._checked: set[tuple[str, str, str, str]] = set()  # patients already checked
         self._originals: list[tuple[Source, str]] = []
 
     def add_input(
-        self, source: Readable, original_name: str, original_path: str, index: int
-    ) -> None:
-        """Take a DICOM input; raise MixedPatientsError if it names another patient."""
+        self, source: Readable, stream: BinaryIO, original_name: str, original_path: str,
+        index: int,
+    ) -> None:  # fmt: skip
+        """Take a DICOM input, read from ``stream`` (``source`` opened, seekable), for its
+        header; raise MixedPatientsError if it names another patient."""
         from .fileset import directory_dataset
         from .identity import read_identity
         from .patients import check_patients
 
-        with source.open() as stream:
-            identity = read_identity(stream, source.size, name=original_name)
-            self._found.append((original_name, identity))
+        stream.seek(0)
+        identity = read_identity(stream, source.size, name=original_name)
+        self._found.append((original_name, identity))
+        # The files of one series name the same patient alike: comparing each again
+        # with all the others would take time growing with the square of the slices.
+        who = (identity.patient_id, identity.patient_name_dicom, identity.birth_date, identity.sex)
+        if who not in self._checked:
             check_patients(self._found, self._entered, self._allow_mixed)
-            stream.seek(0)
-            dataset = directory_dataset(stream)
+            self._checked.add(who)
+        stream.seek(0)
+        dataset = directory_dataset(stream)
         self._inputs.append(_Input(source, dataset, original_name, original_path, index))
 
     def add_original(
