@@ -16,21 +16,20 @@ members can check every size in the ZIP against the manifest exactly.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .. import __version__
 from ..age.interfaces import Sink
-from ..dicom.collect import CONVERTIBLE, DicomPart, Stored
+from ..dicom.collect import CONVERTIBLE, DicomPart, Made
 from ..errors import InputError, ManifestError, NoInputsError
 from .cover import render_cover
 from .manifest import (
     COVER_NAME,
+    DICOM_DIR,
     KINDS,
     MANIFEST_NAME,
     ORIGINALS_DIR,
@@ -168,27 +167,23 @@ class _BundleZip:
         self._zip.close()
 
 
-def _uncounted(count: int) -> None:
-    """Progress counts the inputs' bytes, not those of the objects made of them."""
+DICOM_MEDIA_TYPE = "application/dicom"
+DICOMDIR_PATH = DICOM_DIR + "DICOMDIR"
 
 
-def _store(
-    archive: _BundleZip, stored: Stored, annotation: Annotation, on_bytes: Callable[[int], None]
-) -> Entry:
-    size = stored.source.size
-    with stored.source.open() as source:
-        sha256 = archive.add_file(stored.path, b"", source, size, on_bytes)
+def _store(archive: _BundleZip, made: Made) -> Entry:
+    # Progress counts the inputs' bytes, not those of the objects made of them.
+    with made.source.open() as source:
+        sha256 = archive.add_file(made.path, b"", source, made.source.size, lambda count: None)
     return Entry(
-        path=stored.path,
-        size=size,
+        path=made.path,
+        size=made.source.size,
         sha256=sha256,
-        media_type="application/dicom",
+        media_type=DICOM_MEDIA_TYPE,
         kind="dicom",
-        original_name=stored.original_name,
-        label=annotation.label,
-        view=annotation.view,
-        derived_from=stored.derived_from,
-        dicom=stored.ref,
+        original_name=made.original_name,
+        derived_from=made.derived_from,
+        dicom=made.ref,
     )
 
 
@@ -275,53 +270,62 @@ def write_bundle(
 
     archive = _BundleZip(dst, now)
     entries = []
-    with tempfile.TemporaryDirectory(prefix="orthoshare-") as staging:
-        dicom = DicomPart(Path(staging), details.patient, allow_mixed_patients)
-        for index, (item, name, annotation) in enumerate(
-            zip(inputs, names, annotations, strict=True)
-        ):
-            original_name = "/".join(readable(p) for p in item.parts)
-            try:
-                with item.open() as source:
-                    head = source.read(SNIFF_SIZE)
-                    sniffed = sniff(head, item.size)
-                    if sniffed.kind == "dicom":
-                        # The file-set names DICOM inputs, so they are stored once it is
-                        # written; until then only their headers are read.
-                        dicom.add_input(item, source, original_name, name, index)
-                        continue
-                    sha256 = archive.add_file(name, head, source, item.size, on_bytes)
-            except OSError as e:
-                raise InputError(f"{original_name}: {e.strerror or e}") from e
-            kind = annotation.kind or sniffed.kind
-            entries.append(
-                Entry(
-                    path=name,
-                    size=item.size,
-                    sha256=sha256,
-                    media_type=sniffed.media_type,
-                    kind=kind,
-                    original_name=original_name,
-                    label=annotation.label,
-                    view=annotation.view,
-                )
-            )
-            if sniffed.format in CONVERTIBLE:
-                dicom.add_original(
-                    item, name, sniffed.format, kind, annotation.label, annotation.view,
-                    annotation.radiograph, original_name,
-                )  # fmt: skip
-        description = details.note.strip().split("\n", 1)[0]
+    dicom = DicomPart(details.patient, allow_mixed_patients)
+    for item, name, annotation in zip(inputs, names, annotations, strict=True):
+        original_name = "/".join(readable(p) for p in item.parts)
         try:
-            for stored in dicom.finish(now, description):
-                of = stored.input_index
-                annotation = Annotation() if of is None else annotations[of]
-                counted = on_bytes if of is not None else _uncounted
-                entries.append(_store(archive, stored, annotation, counted))
-                stored.release()
+            with item.open() as source:
+                head = source.read(SNIFF_SIZE)
+                sniffed = sniff(head, item.size)
+                dicom_ref = None
+                path = name
+                if sniffed.kind == "dicom":
+                    # Its header says where it goes in the file-set; then it is stored.
+                    path, dicom_ref = dicom.add_input(item.size, source, original_name, name)
+                    source.seek(0)
+                    head = b""
+                sha256 = archive.add_file(path, head, source, item.size, on_bytes)
         except OSError as e:
-            raise InputError(f"{e.filename or 'a DICOM input'}: {e.strerror or e}") from e
-        details = replace(details, patient=dicom.patient())
+            raise InputError(f"{original_name}: {e.strerror or e}") from e
+        kind = annotation.kind or sniffed.kind
+        entries.append(
+            Entry(
+                path=path,
+                size=item.size,
+                sha256=sha256,
+                media_type=sniffed.media_type,
+                kind=kind,
+                original_name=original_name,
+                label=annotation.label,
+                view=annotation.view,
+                dicom=dicom_ref,
+            )
+        )
+        if sniffed.format in CONVERTIBLE:
+            dicom.add_original(
+                item, name, sniffed.format, kind, annotation.label, annotation.view,
+                annotation.radiograph, original_name,
+            )  # fmt: skip
+    description = details.note.strip().split("\n", 1)[0]
+    try:
+        for made in dicom.generated(now, description):
+            entries.append(_store(archive, made))
+    except OSError as e:
+        raise InputError(f"{e.filename or 'an original'}: {e.strerror or e}") from e
+    dicomdir = dicom.dicomdir()
+    if dicomdir is not None:
+        archive.add_bytes(DICOMDIR_PATH, dicomdir)
+        entries.append(
+            Entry(
+                path=DICOMDIR_PATH,
+                size=len(dicomdir),
+                sha256=hashlib.sha256(dicomdir).hexdigest(),
+                media_type=DICOM_MEDIA_TYPE,
+                kind="dicom",
+                original_name="",
+            )
+        )
+    details = replace(details, patient=dicom.patient())
     manifest = _manifest(details, now, tuple(entries))
     cover = render_cover(manifest)
     archive.add_bytes(COVER_NAME, cover)

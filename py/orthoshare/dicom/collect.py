@@ -1,21 +1,22 @@
 """What the bundle writer hands to DICOM: inputs for the file-set, originals to convert.
 
-The writer streams every input once; on the way it hands over each DICOM input
-(the file-set names it, so it is stored only once the set is written) and each
-original that may become a DICOM object. Neither is copied: a DICOM input is
-read again when it is stored, an original when it is converted, so sealing a
-CBCT series holds one slice's header at a time, not the series.
-:meth:`DicomPart.finish` then generates the objects, writes the file-set and
-says what to store where. Patients are checked as each DICOM input arrives, so
-a wrong patient stops the sealing at the first file that names one.
+The writer streams every input once. A DICOM input's header is read first: its
+patient is checked (so a wrong patient stops the sealing at the first file
+that names one) and it takes its place in the file-set, which says under which
+name the writer stores it, there and then. Each original that may become a
+DICOM object is noted; :meth:`DicomPart.generated` then makes the objects, one
+at a time, each stored before the next is made, and :meth:`DicomPart.dicomdir`
+indexes them all. Nothing is held whole but one photo being wrapped: a PDF or a
+scan is embedded as it is read again (:mod:`orthoshare.dicom.embed`).
 """
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
 from ..bundle.manifest import DICOM_DIR, DicomRef, Patient
@@ -44,69 +45,58 @@ class Readable(Protocol):
 
 
 @dataclass(frozen=True)
-class _StagedFile:
-    """A file this part wrote (a generated object, the DICOMDIR)."""
+class _Encoded:
+    """A generated object, encoded."""
 
-    file: Path
+    data: bytes
 
     @property
     def size(self) -> int:
-        return self.file.stat().st_size
+        return len(self.data)
 
     def open(self) -> BinaryIO:
-        return open(self.file, "rb")
+        return io.BytesIO(self.data)
 
 
 @dataclass(frozen=True)
-class Stored:
-    """One file of the DICOM part, where the bundle keeps it, and how to read it."""
+class Made:
+    """A generated object: where the bundle keeps it, how to read it, what it is."""
 
     source: Readable
     path: str
     original_name: str
-    ref: DicomRef | None
-    derived_from: str | None
-    input_index: int | None  # which input it is (None: generated, or the DICOMDIR)
-
-    def release(self) -> None:
-        """Free what was staged for it, once it is stored."""
-        if isinstance(self.source, _StagedFile):
-            self.source.file.unlink()
-
-
-@dataclass(frozen=True)
-class _Input:
-    source: Readable
-    dataset: Dataset  # its directory data set (see fileset.py)
-    original_name: str
-    original_path: str
-    index: int
+    ref: DicomRef
+    derived_from: str
 
 
 class DicomPart:
     """Collects the DICOM part of one bundle; see the module docstring."""
 
-    def __init__(self, staging: Path, entered: Patient, allow_mixed_patients: bool) -> None:
-        self._staging = staging
+    def __init__(self, entered: Patient, allow_mixed_patients: bool) -> None:
+        from .fileset import FileSetBuilder
+
         self._entered = entered
         self._allow_mixed = allow_mixed_patients
-        self._inputs: list[_Input] = []
+        self._set = FileSetBuilder()
         self._found: list[tuple[str, DicomIdentity]] = []
         self._checked: set[tuple[str, str, str, str]] = set()  # patients already checked
         self._originals: list[tuple[Source, str]] = []
 
     def add_input(
-        self, source: Readable, stream: BinaryIO, original_name: str, original_path: str,
-        index: int,
-    ) -> None:  # fmt: skip
-        """Take a DICOM input, read from ``stream`` (``source`` opened, seekable), for its
-        header; raise MixedPatientsError if it names another patient."""
+        self, size: int, stream: BinaryIO, original_name: str, original_path: str
+    ) -> tuple[str, DicomRef]:
+        """Take a DICOM input, ``stream`` (seekable, ``size`` bytes), by its header.
+
+        Returns where the bundle stores it, under ``DICOM/``, or at
+        ``original_path`` when no directory record can be made of it, and who
+        and what it is. Raises MixedPatientsError if it names another patient.
+        """
         from .fileset import directory_dataset
         from .identity import read_identity
         from .patients import check_patients
 
         stream.seek(0)
-        identity = read_identity(stream, source.size, name=original_name)
+        identity = read_identity(stream, size, name=original_name)
         self._found.append((original_name, identity))
         # The files of one series name the same patient alike: comparing each again
         # with all the others would take time growing with the square of the slices.
@@ -115,8 +105,8 @@ class DicomPart:
             check_patients(self._found, self._entered, self._allow_mixed)
             self._checked.add(who)
         stream.seek(0)
-        dataset = directory_dataset(stream)
-        self._inputs.append(_Input(source, dataset, original_name, original_path, index))
+        path, ref = self._set.add(directory_dataset(stream))
+        return (original_path if path is None else DICOM_DIR + path), ref
 
     def add_original(
         self, source: Readable, entry_path: str, fmt: str, kind: str, label: str | None,
@@ -146,52 +136,36 @@ class DicomPart:
             return entered
         return suggested_patient(self._found) or entered
 
-    def finish(self, now: datetime, description: str) -> list[Stored]:
-        """Generate the objects, write the file-set, and return what to store where.
-
-        A generated image waits in the staging folder until it is stored
-        (:meth:`Stored.release`); DICOM inputs, and the originals embedded in
-        generated documents, are read from where they are.
-        """
+    def generated(self, now: datetime, description: str) -> Iterator[Made]:
+        """Make the objects of the originals, in one study; yield each to be stored
+        before the next is made."""
         from .embed import EmbeddedDocument
-        from .fileset import directory_dataset, write_fileset
+        from .fileset import directory_dataset
         from .generate import Generator
         from .study import Study
 
-        generated: list[tuple[Readable, Dataset, str, str]] = []
-        if self._originals:
-            generator = Generator(Study.new(self.patient(), now, description))
-            for number, (source, entry_path) in enumerate(self._originals):
-                made = generator.generate(source)
-                if isinstance(made, EmbeddedDocument):
-                    generated.append((made, made.header, source.name, entry_path))
-                elif made is not None:
-                    staged = _StagedFile(self._staging / f"generated-{number}")
-                    made.save_as(staged.file, enforce_file_format=True)
-                    del made  # its pixels: only the staged file is kept
-                    with staged.open() as stream:
-                        dataset = directory_dataset(stream)
-                    generated.append((staged, dataset, source.name, entry_path))
-        datasets = [i.dataset for i in self._inputs] + [g[1] for g in generated]
-        if not datasets:
-            return []
-        result = write_fileset(datasets, self._staging / "set")
-        stored = []
-        for item, member, ref in zip(self._inputs, result.members, result.refs, strict=False):
-            # An input the set cannot index is kept byte-exact among the originals instead.
-            path = item.original_path if member is None else DICOM_DIR + member.path
-            stored.append(Stored(item.source, path, item.original_name, ref, None, item.index))
-        for (readable, _, name, derived_from), member, ref in zip(
-            generated,
-            result.members[len(self._inputs) :],
-            result.refs[len(self._inputs) :],
-            strict=True,
-        ):
-            if member is not None:
-                stored.append(
-                    Stored(readable, DICOM_DIR + member.path, name, ref, derived_from, None)
-                )
-        if result.dicomdir is not None:
-            path = DICOM_DIR + result.dicomdir.name
-            stored.append(Stored(_StagedFile(result.dicomdir), path, "", None, None, None))
-        return stored
+        if not self._originals:
+            return
+        generator = Generator(Study.new(self.patient(), now, description))
+        for source, entry_path in self._originals:
+            made = generator.generate(source)
+            if made is None:
+                continue
+            readable: Readable
+            dataset: Dataset
+            if isinstance(made, EmbeddedDocument):
+                readable, dataset = made, made.header
+            else:
+                encoded = io.BytesIO()
+                made.save_as(encoded, enforce_file_format=True)
+                readable = _Encoded(encoded.getvalue())
+                del made, encoded  # its pixels: the encoding is all that is kept
+                with readable.open() as stream:
+                    dataset = directory_dataset(stream)
+            path, ref = self._set.add(dataset)
+            if path is not None:
+                yield Made(readable, DICOM_DIR + path, source.name, ref, entry_path)
+
+    def dicomdir(self) -> bytes | None:
+        """The DICOMDIR of every object, stored at ``DICOM/DICOMDIR``; None if none."""
+        return self._set.dicomdir()

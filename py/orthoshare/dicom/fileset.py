@@ -22,8 +22,6 @@ from __future__ import annotations
 import struct
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..bundle.manifest import DicomRef
@@ -33,30 +31,6 @@ if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
 DICOMDIR = "DICOMDIR"
-
-
-@dataclass(frozen=True)
-class SetMember:
-    """One object of the file-set: its file ID, and who it is."""
-
-    path: str  # relative to the file-set's root, POSIX
-    ref: DicomRef
-
-
-@dataclass(frozen=True)
-class FileSetResult:
-    """The written set (``dicomdir`` is None when nothing could be indexed).
-
-    ``members[i]`` is the set member made of ``objects[i]``, or None when that
-    object cannot be indexed (``unindexed[i]`` then says why): PS3.3 Annex F
-    requires attributes in directory records, such as the Study Date, that some
-    files lack, and an original is never altered to supply them.
-    """
-
-    dicomdir: Path | None
-    members: list[SetMember | None]
-    unindexed: list[str | None]
-    refs: list[DicomRef]
 
 
 #: Values longer than this are left out of a directory data set (never a record key).
@@ -98,28 +72,44 @@ def _ref(dataset: Dataset) -> DicomRef:
     )
 
 
-def write_fileset(objects: list[Dataset], root: Path) -> FileSetResult:
-    """Write the DICOMDIR of ``objects`` (directory data sets) in the new folder ``root``.
+class FileSetBuilder:
+    """Lays out a file-set as objects arrive, and writes its DICOMDIR at the end.
 
-    Nothing else is written: the caller stores each object at its member's path.
-
-    Raises
-    ------
-    InputError
-        If two objects share a SOP Instance UID.
+    Each object's file ID is known as soon as it is added (objects are numbered
+    in the order they arrive, within their patient, study and series), so the
+    bundle stores every object as it comes, in one pass.
     """
-    refs = [_ref(dataset) for dataset in objects]
-    seen: set[str] = set()
-    tree = _Node(None)
-    leaves: list[_Node | None] = []
-    unindexed: list[str | None] = []
-    for dataset, ref in zip(objects, refs, strict=True):
-        if ref.sop_instance_uid in seen:
+
+    def __init__(self) -> None:
+        self._tree = _Node(None, ())
+        self._seen: set[str] = set()
+
+    def add(self, dataset: Dataset) -> tuple[str | None, DicomRef]:
+        """Index the object whose directory data set is ``dataset``.
+
+        Returns
+        -------
+        path : str or None
+            Its file ID as a POSIX path relative to the set's root
+            (``PT000000/ST000000/SE000000/IM000000``), or None when no
+            directory record can be made of it: PS3.3 Annex F requires
+            attributes, such as the Study Date, that some files lack, and an
+            original is never altered to supply them.
+        ref : DicomRef
+            Who and what the object is.
+
+        Raises
+        ------
+        InputError
+            If an object with the same SOP Instance UID was added before.
+        """
+        ref = _ref(dataset)
+        if ref.sop_instance_uid in self._seen:
             raise InputError(f"two DICOM files share the SOP Instance UID {ref.sop_instance_uid}")
-        seen.add(ref.sop_instance_uid)
+        self._seen.add(ref.sop_instance_uid)
         # A patient, study or series met again keeps the record it was first given;
         # the new records are all made before any joins the tree.
-        node = tree
+        node = self._tree
         new: list[tuple[str, Dataset]] = []
         try:
             for record_type, key, make in _levels(dataset):
@@ -128,37 +118,32 @@ def write_fileset(objects: list[Dataset], root: Path) -> FileSetResult:
                     new.append((key, make(record_type)))
                 else:
                     node = found
-        except ValueError as e:
-            leaves.append(None)
-            unindexed.append(str(e))
-            continue
+        except ValueError:
+            return None, ref
         for key, record in new:
             node = node.add(key, record)
-        leaves.append(node)
-        unindexed.append(None)
-    if not tree.children:
-        return FileSetResult(None, [None] * len(objects), unindexed, refs)
-    _name_files(tree)
-    root.mkdir(parents=True)
-    dicomdir = root / DICOMDIR
-    dicomdir.write_bytes(_encode_dicomdir(tree))
-    members = [
-        None if leaf is None else SetMember("/".join(leaf.file_id), ref)
-        for leaf, ref in zip(leaves, refs, strict=True)
-    ]
-    return FileSetResult(dicomdir, members, unindexed, refs)
+        assert node.record is not None
+        node.record.ReferencedFileID = list(node.file_id)
+        return "/".join(node.file_id), ref
+
+    def dicomdir(self) -> bytes | None:
+        """The DICOMDIR of every object added, or None if none could be indexed."""
+        return _encode_dicomdir(self._tree) if self._tree.children else None
 
 
 class _Node:
-    """A directory record and the records of its lower-level entity, in order."""
+    """A directory record, its file ID, and the records of its lower-level entity."""
 
-    def __init__(self, record: Dataset | None) -> None:
+    def __init__(self, record: Dataset | None, file_id: tuple[str, ...]) -> None:
         self.record = record
+        self.file_id = file_id
         self.children: dict[str, _Node] = {}
-        self.file_id: list[str] = []
 
     def add(self, key: str, record: Dataset) -> _Node:
-        node = self.children[key] = _Node(record)
+        depth = len(self.file_id)
+        prefix = _PREFIXES[min(depth, len(_PREFIXES) - 1)]
+        component = f"{prefix}{len(self.children):06d}"
+        node = self.children[key] = _Node(record, (*self.file_id, component))
         return node
 
     def walk(self) -> Iterator[_Node]:
@@ -186,7 +171,7 @@ def _levels(dataset: Dataset) -> list[tuple[str, str, Callable[[str], Dataset]]]
 
     def make_leaf(record_type: str) -> Dataset:
         record = _record(dataset, record_type)
-        record.ReferencedFileID = None  # set once every file has its name
+        record.ReferencedFileID = None  # set once the record has its place
         record.ReferencedSOPClassUIDInFile = dataset.SOPClassUID
         record.ReferencedSOPInstanceUIDInFile = dataset.SOPInstanceUID
         record.ReferencedTransferSyntaxUIDInFile = dataset.file_meta.TransferSyntaxUID
@@ -221,19 +206,6 @@ def _record(dataset: Dataset, record_type: str) -> Dataset:
 
 
 _PREFIXES = ("PT", "ST", "SE", "IM")
-
-
-def _name_files(node: _Node, parents: tuple[str, ...] = ()) -> None:
-    """Give each object a file ID: PT000000/ST000000/SE000000/IM000000, by position."""
-    prefix = _PREFIXES[min(len(parents), len(_PREFIXES) - 1)]
-    for number, child in enumerate(node.children.values()):
-        path = (*parents, f"{prefix}{number:06d}")
-        if child.children:
-            _name_files(child, path)
-        else:
-            child.file_id = list(path)
-            assert child.record is not None
-            child.record.ReferencedFileID = child.file_id
 
 
 _ITEM = struct.pack("<HH", 0xFFFE, 0xE000)
