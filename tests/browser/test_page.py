@@ -296,20 +296,26 @@ def wait_for_time_left(page: Page) -> str:
     return str(page.text_content("#status"))
 
 
-def test_sealing_and_opening_show_bytes_and_time_left_and_can_be_cancelled(
-    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
-) -> None:
+def start_sealing_a_large_file(page: Page, tmp_path: Path) -> Path:
+    """Seal 1 GiB in the open page (a sparse file: long to seal, free to make); return it."""
     big = tmp_path / "cbct.raw"
     with open(big, "wb") as out:
-        out.truncate(1 << 30)  # long enough to cancel midway; a sparse file costs no disk
-    downloads: list[object] = []
-    page.on("download", lambda download: downloads.append(download))
-    open_page(page, site)
+        out.truncate(1 << 30)
     page.set_input_files("#pick-files", str(big))
     wait_for_state(page, "ready")
     page.fill("#passphrase", PASSPHRASE)
     page.fill("#passphrase-again", PASSPHRASE)
     page.click("#seal")
+    return big
+
+
+def test_sealing_and_opening_show_bytes_and_time_left_and_can_be_cancelled(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    downloads: list[object] = []
+    page.on("download", lambda download: downloads.append(download))
+    open_page(page, site)
+    big = start_sealing_a_large_file(page, tmp_path)
     status = wait_for_time_left(page)
     assert re.search(r"Sealing: sealing, [\d.]+ [KMG]B of 1\.1 GB · about .+ left", status), status
     page.click("#send-cancel")

@@ -19,7 +19,14 @@ from orthoshare import age, pipeline
 from orthoshare.bundle.manifest import Patient
 
 from .conftest import BOOT_TIMEOUT_MS, WORK_TIMEOUT_MS, screenshot, wait_for_state
-from .test_page import PASSPHRASE, add_records, fill_details, seal_in_page, seal_with_cli
+from .test_page import (
+    PASSPHRASE,
+    add_records,
+    fill_details,
+    seal_in_page,
+    seal_with_cli,
+    start_sealing_a_large_file,
+)
 
 LOCAL_SCHEMES = {"file", "blob", "data"}
 
@@ -121,15 +128,8 @@ def test_sealed_by_the_cli_opens_in_the_single_file_with_the_cover_and_the_files
 def test_cancel_in_the_single_file_starts_a_worker_that_seals(
     page: Page, single_file: Path, tmp_path: Path, records: dict[str, bytes]
 ) -> None:
-    big = tmp_path / "cbct.raw"
-    with open(big, "wb") as out:
-        out.truncate(1 << 30)  # sparse: long to seal, free to make
     open_single_file(page, single_file)
-    page.set_input_files("#pick-files", str(big))
-    wait_for_state(page, "ready")
-    page.fill("#passphrase", PASSPHRASE)
-    page.fill("#passphrase-again", PASSPHRASE)
-    page.click("#seal")
+    start_sealing_a_large_file(page, tmp_path)
     page.wait_for_selector("#send-cancel:visible", timeout=WORK_TIMEOUT_MS)
     page.click("#send-cancel")
     page.wait_for_selector("#send-message:has-text('Cancelled: nothing was saved.')")
