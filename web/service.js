@@ -41,6 +41,68 @@ class BlobBuilder {
     this.#fold();
     return new Blob(this.#blobs, { type });
   }
+
+  discard() {
+    this.#blobs = [];
+    this.#pending = [];
+  }
+}
+
+// Where the browser lets this page keep files (the origin private file system, which
+// a worker writes synchronously, as Python writes), the sealed file goes to disk as it
+// is made, so that sealing a gigabyte does not hold a gigabyte of Blobs in memory. It
+// is ciphertext under a name that says nothing. It must outlive its download, so it is
+// removed when this worker seals again, and any left for an hour (a tab closed, a
+// worker cancelled) when a worker boots or seals; another tab's recent one is left
+// alone. A file:// page (an opaque origin) or a plain-http intranet page has no such
+// storage, and builds a Blob instead.
+const SEALING = "sealing-";
+const LEFT_FOR = 60 * 60 * 1000;
+let lastSealed = null;
+
+async function privateFolder() {
+  try {
+    return await navigator.storage.getDirectory();
+  } catch {
+    return null;
+  }
+}
+
+async function removeSealed(folder) {
+  for await (const [name, handle] of folder.entries()) {
+    if (!name.startsWith(SEALING)) continue;
+    try {
+      const old = Date.now() - (await handle.getFile()).lastModified > LEFT_FOR;
+      if (name === lastSealed || old) await folder.removeEntry(name);
+    } catch {
+      // Being written by another tab's worker: that one is not ours to remove.
+    }
+  }
+}
+
+async function sealedOutput() {
+  const folder = await privateFolder();
+  if (!folder) return new BlobBuilder();
+  await removeSealed(folder);
+  const name = `${SEALING}${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const handle = await folder.getFileHandle(name, { create: true });
+  const access = await handle.createSyncAccessHandle();
+  lastSealed = name;
+  let at = 0;
+  return {
+    add(bytes) {
+      at += access.write(bytes, { at });
+    },
+    async blob(type) {
+      access.close();
+      const file = await handle.getFile();
+      return file.slice(0, file.size, type);
+    },
+    async discard() {
+      access.close();
+      await folder.removeEntry(name);
+    },
+  };
 }
 
 // Files dropped as folders have no webkitRelativePath of their own, so the page
@@ -119,15 +181,18 @@ function operationsOf(browser) {
     parseRecipient: (text) => browser.parse_recipient(text),
     generatePassphrase: () => browser.generate_passphrase(),
     passphraseStrength: (passphrase) => browser.passphrase_strength(passphrase),
-    seal(entries, request, progress) {
+    async seal(entries, request, progress) {
       // Each chunk is a Uint8Array of its own (Python copies it out of the wasm heap).
-      const sealed = new BlobBuilder();
+      const sealed = await sealedOutput();
       const files = entries.map(asInput);
       const result = toJs(
         browser.seal(files, JSON.stringify(request), readSlice, (chunk) => sealed.add(chunk), progress),
       );
-      if (result.error) return result;
-      return { ...result, file: sealed.blob("application/octet-stream") };
+      if (result.error) {
+        await sealed.discard();
+        return result;
+      }
+      return { ...result, file: await sealed.blob("application/octet-stream") };
     },
     open(file, request, progress) {
       // The verified ZIP comes as a Blob (orthoshare.browser.jsio.BlobSpool); a slice
@@ -145,7 +210,10 @@ export function serve(loader) {
   let operations = null;
   let loadLater = null;
   const booted = boot(loader).then(
-    ({ browser, info, ...rest }) => {
+    async ({ browser, info, ...rest }) => {
+      // Sealed files left by workers that were cancelled or closed.
+      const folder = await privateFolder();
+      if (folder) await removeSealed(folder);
       operations = operationsOf(browser);
       loadLater = rest.loadLater;
       postMessage({ kind: "ready", version: info.version });
@@ -163,7 +231,7 @@ export function serve(loader) {
     try {
       if (!operations) throw new Error("orthoshare did not start");
       if (USES_DICOM.has(op)) await loadLater();
-      const value = toJs(operations[op](...args, progress));
+      const value = toJs(await operations[op](...args, progress));
       if (value?.error) postMessage({ id, kind: "error", error: value.error });
       else postMessage({ id, kind: "result", value });
     } catch (error) {

@@ -348,3 +348,31 @@ def test_sealing_and_opening_show_bytes_and_time_left_and_can_be_cancelled(
     page.fill("#open-passphrase", PASSPHRASE)
     page.click("#open-button")
     assert wait_for_state(page, "done", "error") == "done", page.text_content("#open-message")
+
+
+LIST_PRIVATE_FILES = """async () => {
+  const folder = await navigator.storage.getDirectory();
+  const files = [];
+  for await (const [name, handle] of folder.entries()) {
+    files.push([name, (await handle.getFile()).size]);
+  }
+  return files;
+}"""
+
+
+def test_on_a_site_the_sealed_file_goes_to_disk_as_it_is_made_and_only_the_last_stays(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+    open_page(page, site)
+    add_records(page, tmp_path, records)
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#passphrase-again", PASSPHRASE)
+    first = seal_in_page(page, tmp_path / "first")
+    [(name, size)] = page.evaluate(LIST_PRIVATE_FILES)
+    assert name.startswith("sealing-") and size == first.stat().st_size
+    second = seal_in_page(page, tmp_path / "second")
+    [(again, size)] = page.evaluate(LIST_PRIVATE_FILES)
+    assert again != name and size == second.stat().st_size
+    assert pipeline.list_(second, [age.ScryptIdentity(PASSPHRASE)]).entries
