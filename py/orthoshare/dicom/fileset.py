@@ -30,10 +30,8 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-DICOMDIR = "DICOMDIR"
 
-
-#: Values longer than this are left out of a directory data set (never a record key).
+#: Values longer than this are left empty in a directory data set (never a record key).
 _LARGE = 4096
 
 
