@@ -52,7 +52,6 @@ import contextlib
 import dataclasses
 import datetime
 import functools
-import http.server
 import importlib.util
 import json
 import math
@@ -63,13 +62,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 # bench/page/: importable because Python puts the script's own folder first on sys.path.
 from page import memory, records
@@ -126,32 +123,15 @@ def note(message: str) -> None:
 # --------------------------------------------------------------------------- serving
 
 
-def serve_handler() -> type[http.server.SimpleHTTPRequestHandler]:
-    """The handler of scripts/serve.py, so the bench serves the site as people do."""
+def serving(folder: Path) -> contextlib.AbstractContextManager[str]:
+    """``folder`` over http on 127.0.0.1 (a free port), as scripts/serve.py serves the site;
+    yields the base URL."""
     spec = importlib.util.spec_from_file_location("serve", REPO / "scripts" / "serve.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-
-    class Quiet(module.Handler):  # type: ignore[name-defined,misc]
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: a request log would bury the bench's output."""
-
-    return Quiet
-
-
-@contextlib.contextmanager
-def serving(folder: Path) -> Iterator[str]:
-    """``folder`` over http on 127.0.0.1 (a free port); yields the base URL."""
-    handler = functools.partial(serve_handler(), directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    served: contextlib.AbstractContextManager[str] = module.in_background(folder)
+    return served
 
 
 def build_site() -> Path:

@@ -16,7 +16,8 @@ import functools
 import http.server
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 
 TYPES = {
     ".css": "text/css",
@@ -41,6 +42,29 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         # "no-cache" still lets it reuse unchanged files after a cheap check.
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
+
+
+class _QuietHandler(Handler):
+    def log_message(self, format: str, *args: object) -> None:
+        """No request log: the tests record requests in the browser, and a log would
+        bury the benchmark's output."""
+
+
+@contextlib.contextmanager
+def in_background(directory: str | os.PathLike[str]) -> Iterator[str]:
+    """Serve ``directory`` quietly on 127.0.0.1 (a free port) while the block runs.
+
+    For the browser tests and the benchmark, which serve the site exactly as people
+    do; yields its base URL.
+    """
+    handler = functools.partial(_QuietHandler, directory=os.fspath(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,13 +7,10 @@ the tests also record every request and check its origin.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,18 +26,13 @@ BOOT_TIMEOUT_MS = 60_000
 WORK_TIMEOUT_MS = 120_000
 
 
-def _serve_handler() -> type[http.server.SimpleHTTPRequestHandler]:
-    """The handler of scripts/serve.py, so tests serve the site exactly as people do."""
+def _serve_module() -> Any:
+    """scripts/serve.py, so tests serve the site exactly as people do."""
     spec = importlib.util.spec_from_file_location("serve", REPO / "scripts" / "serve.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-
-    class Quiet(module.Handler):  # type: ignore[name-defined,misc]
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: the tests record requests in the browser instead."""
-
-    return Quiet
+    return module
 
 
 @pytest.fixture(scope="session")
@@ -56,13 +48,8 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def site(dist: Path) -> Iterator[str]:
     """The base URL of ``dist`` served on 127.0.0.1 (port chosen by the system)."""
-    handler = functools.partial(_serve_handler(), directory=str(dist))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with _serve_module().in_background(dist) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
