@@ -91,12 +91,12 @@ class DicomPart:
         ``original_path`` when no directory record can be made of it, and who
         and what it is. Raises MixedPatientsError if it names another patient.
         """
-        from .fileset import directory_dataset
-        from .identity import read_identity
+        from .identity import read_header
         from .patients import check_patients
 
         stream.seek(0)
-        identity = read_identity(stream, size, name=original_name)
+        header = read_header(stream, size, name=original_name)
+        identity = header.identity
         self._found.append((original_name, identity))
         # The files of one series name the same patient alike: comparing each again
         # with all the others would take time growing with the square of the slices.
@@ -104,8 +104,7 @@ class DicomPart:
         if who not in self._checked:
             check_patients(self._found, self._entered, self._allow_mixed)
             self._checked.add(who)
-        stream.seek(0)
-        path, ref = self._set.add(directory_dataset(stream))
+        path, ref = self._set.add(header.dataset)
         return (original_path if path is None else DICOM_DIR + path), ref
 
     def add_original(
@@ -123,6 +122,7 @@ class DicomPart:
         name = original_name.rsplit("/", 1)[-1]
         generated = Source(source, fmt, kind, label or "", view, chosen, name)
         self._originals.append((generated, entry_path))
+
     def patient(self) -> Patient:
         """The patient to record: as entered, or, if nothing was entered, as the DICOM agree."""
         entered = self._entered
@@ -140,8 +140,8 @@ class DicomPart:
         """Make the objects of the originals, in one study; yield each to be stored
         before the next is made."""
         from .embed import EmbeddedDocument
-        from .fileset import directory_dataset
         from .generate import Generator
+        from .identity import read_header
         from .study import Study
 
         if not self._originals:
@@ -161,7 +161,7 @@ class DicomPart:
                 readable = _Encoded(encoded.getvalue())
                 del made, encoded  # its pixels: the encoding is all that is kept
                 with readable.open() as stream:
-                    dataset = directory_dataset(stream)
+                    dataset = read_header(stream, readable.size, name=source.name).dataset
             path, ref = self._set.add(dataset)
             if path is not None:
                 yield Made(readable, DICOM_DIR + path, source.name, ref, entry_path)

@@ -12,48 +12,22 @@ into a staging folder and again into the set, so a 316-slice CT series took
 square of the slices. pydicom still makes every directory record
 (``DIRECTORY_RECORDERS``, the creators FileSet uses), so the records are the
 ones FileSet would write; only the tree, the file IDs and the offsets are
-ours. Objects are described by their *directory data set*
-(:func:`directory_dataset`), without pixel data or any other large value; the
-bundle stores each real object, byte for byte, under its file ID.
+ours. Objects are described by their header's data set
+(:func:`orthoshare.dicom.identity.read_header`), without pixel data or any other
+large value; the bundle stores each real object, byte for byte, under its file ID.
 """
 
 from __future__ import annotations
 
 import struct
-import warnings
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from ..bundle.manifest import DicomRef
 from ..errors import InputError
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
-
-
-#: Values longer than this are left empty in a directory data set (never a record key).
-_LARGE = 4096
-
-
-def directory_dataset(source: BinaryIO) -> Dataset:
-    """Read the DICOM file ``source`` (seekable, at its start) without its large values.
-
-    Pixel data is not read at all; any other value over 4 KiB (an encapsulated
-    document, a private blob) is skipped and left empty, so that the data set
-    still says it has one (an Encapsulated Document makes an ENCAP DOC record).
-    """
-    from pydicom import dcmread
-    from pydicom.dataelem import DataElement, RawDataElement
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # values pydicom repairs; the original is kept as is
-        dataset = dcmread(source, stop_before_pixels=True, defer_size=_LARGE)
-    # Deferred values are the large ones: left unread, so the source may close.
-    for tag in list(dataset.keys()):
-        element = dataset.get_item(tag, keep_deferred=True)
-        if isinstance(element, RawDataElement) and element.value is None:
-            dataset[tag] = DataElement(tag, element.VR or "UN", None)
-    return dataset
 
 
 def _ref(dataset: Dataset) -> DicomRef:

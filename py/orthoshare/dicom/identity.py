@@ -1,8 +1,11 @@
 """Who and what a DICOM file is about, read from its header without its pixel data.
 
-:func:`read_identity` reads a DICOM Part 10 file (preamble, ``DICM``, file meta
-information, data set) with pydicom and returns a :class:`DicomIdentity`: the
-patient, the study and the object's UIDs, in the forms the manifest uses.
+:func:`read_header` reads a DICOM Part 10 file (preamble, ``DICM``, file meta
+information, data set) with pydicom, once, and returns a :class:`DicomHeader`:
+the :class:`DicomIdentity` (the patient, the study and the object's UIDs, in the
+forms the manifest uses) and the data set without its large values, of which
+the file-set's directory records are made. :func:`read_identity` gives the
+identity alone.
 
 pydicom is lenient: it returns whatever it could parse. A file cut short, or one
 whose element lengths point past its end, comes back from ``dcmread`` as a
@@ -31,7 +34,7 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-__all__ = ["DicomIdentity", "read_identity", "readable_name"]
+__all__ = ["DicomHeader", "DicomIdentity", "read_header", "read_identity", "readable_name"]
 
 
 @dataclass(frozen=True)
@@ -83,22 +86,10 @@ class DicomIdentity:
     transfer_syntax_uid: str
 
 
-# Only these are decoded; every other element is skipped with a seek, so an
-# Encapsulated STL or a private blob of hundreds of megabytes is never loaded.
-_TAGS = (
-    "SpecificCharacterSet",
-    "PatientName",
-    "PatientID",
-    "PatientBirthDate",
-    "PatientSex",
-    "StudyDate",
-    "StudyDescription",
-    "Modality",
-    "SOPClassUID",
-    "SOPInstanceUID",
-    "StudyInstanceUID",
-    "SeriesInstanceUID",
-)
+# Longer values are not read, only seeked past: an Encapsulated STL or a private
+# blob of hundreds of megabytes is never loaded. They are left empty in the
+# header's data set; no identity field or directory record key is ever that long.
+_LARGE = 4096
 # Pixel Data, Float Pixel Data, Double Float Pixel Data: where stop_before_pixels stops.
 _PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
 _ITEM, _SEQUENCE_DELIMITER = 0xFFFEE000, 0xFFFEE0DD
@@ -197,8 +188,32 @@ class _Window:
         return self._size - self._position
 
 
+@dataclass(frozen=True)
+class DicomHeader:
+    """A DICOM file's header, as :func:`read_header` reads it.
+
+    Attributes
+    ----------
+    identity : DicomIdentity
+        Who and what the file is about.
+    dataset : pydicom.dataset.Dataset
+        The file meta information and data set up to the pixel data, values
+        over 4 KiB left empty (an Encapsulated Document still has its element,
+        so it still makes an ENCAP DOC directory record). Its values are read:
+        the file may be closed.
+    """
+
+    identity: DicomIdentity
+    dataset: Dataset
+
+
 def read_identity(source: BinaryIO, size: int, *, name: str = "the file") -> DicomIdentity:
-    """Read who and what a DICOM Part 10 file is about, without its pixel data.
+    """Read who and what a DICOM Part 10 file is about: :func:`read_header`'s identity."""
+    return read_header(source, size, name=name).identity
+
+
+def read_header(source: BinaryIO, size: int, *, name: str = "the file") -> DicomHeader:
+    """Read a DICOM Part 10 file's header, without its pixel data, and check the file whole.
 
     Parameters
     ----------
@@ -212,8 +227,9 @@ def read_identity(source: BinaryIO, size: int, *, name: str = "the file") -> Dic
 
     Returns
     -------
-    DicomIdentity
-        The patient, study and object attributes, converted to the manifest's forms.
+    DicomHeader
+        The identity (patient, study and object attributes, converted to the
+        manifest's forms) and the data set they were read from.
 
     Raises
     ------
@@ -242,12 +258,11 @@ def read_identity(source: BinaryIO, size: int, *, name: str = "the file") -> Dic
         # and a warning printed in the middle of sealing would only alarm.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            dataset = dcmread(
-                window, stop_before_pixels=True, force=False, specific_tags=list(_TAGS)
-            )
+            dataset = dcmread(window, stop_before_pixels=True, force=False, defer_size=_LARGE)
             transfer_syntax = _text(dataset.file_meta, "TransferSyntaxUID")
             _check_pixel_data(window, dataset, transfer_syntax)
-            return _identity(dataset, transfer_syntax)
+            _empty_large_values(dataset)
+            return DicomHeader(_identity(dataset, transfer_syntax), dataset)
     except _NotDicomError as e:
         raise InputError(f"{name} is not a readable DICOM file: {e}") from None
     except Exception as e:
@@ -279,6 +294,16 @@ def _check_preamble(window: _Window) -> None:
         raise _NotDicomError("it is a ZIP archive, not DICOM")
     if len(head) < _PREAMBLE_END or head[128:132] != b"DICM":
         raise _NotDicomError('it has no DICOM preamble ("DICM" at byte 128)')
+
+
+def _empty_large_values(dataset: Dataset) -> None:
+    """Give the values pydicom deferred (the large ones, never read) an empty value."""
+    from pydicom.dataelem import DataElement, RawDataElement
+
+    for tag in list(dataset.keys()):
+        element = dataset.get_item(tag, keep_deferred=True)
+        if isinstance(element, RawDataElement) and element.value is None:
+            dataset[tag] = DataElement(tag, element.VR or "UN", None)
 
 
 def _check_pixel_data(window: _Window, dataset: Dataset, transfer_syntax: str) -> None:
