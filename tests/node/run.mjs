@@ -153,11 +153,13 @@ class FakeFile {
   }
 }
 
-const reads = { calls: 0, largest: 0 };
+// What readSlice was asked for: calls, the largest slice, and calls per File or Blob.
+const reads = { calls: 0, largest: 0, of: new Map() };
 
 function readSlice(file, start, end) {
   reads.calls += 1;
   reads.largest = Math.max(reads.largest, end - start);
+  reads.of.set(file, (reads.of.get(file) ?? 0) + 1);
   if (file.unreadable) throw new DOMException("the file changed", "NotReadableError");
   return plainBytes(file.data.subarray(start, end));
 }
@@ -420,13 +422,21 @@ async function main() {
     await checkOpened(openSealed(browser, "k.zip.age", byKey.sealed, { identities: bob.identity_file }), files.slice(0, 3));
   });
 
-  await test("seal DICOM inputs (pydicom reads them through the slice reader) and open them", async () => {
+  await test("seal DICOM inputs, each read once, and open them, the ZIP read back once", async () => {
     const shipped = join(venvPackage("pydicom"), "data", "test_files");
-    const ct = new FakeFile("CT_small.dcm", readFileSync(join(shipped, "CT_small.dcm")));
-    const { result, sealed } = sealToBuffer(browser, [ct], { recipients: [alice.public_key] });
+    const [ct, mr] = ["CT_small.dcm", "MR_small.dcm"].map((name) => new FakeFile(name, readFileSync(join(shipped, name))));
+    reads.of.clear();
+    const request = { recipients: [alice.public_key], allow_mixed_patients: true };
+    const { result, sealed } = sealToBuffer(browser, [ct, mr], request);
     check(!result.error, JSON.stringify(result.error));
+    // Sniffing, the header (patient check, directory records) and storing: one slice each.
+    check(reads.of.get(ct) === 1 && reads.of.get(mr) === 1, `slices read: CT ${reads.of.get(ct)}, MR ${reads.of.get(mr)}`);
+    reads.of.clear();
     const opened = openSealed(browser, "d.zip.age", sealed, { identities: alice.identity_file });
     check(!opened.error, JSON.stringify(opened.error));
+    // The decrypted ZIP (one block) is read once: verifying it also finds every file's offset.
+    const spoolReads = [...reads.of].filter(([blob]) => !(blob instanceof FakeFile)).map(([, calls]) => calls);
+    check(spoolReads.length === 1 && spoolReads[0] === 1, `the decrypted ZIP was read in ${spoolReads} slices`);
     const at = opened.manifest.entries.findIndex((entry) => entry.original_name === ct.name);
     check(at >= 0 && opened.entries[at].path.startsWith("DICOM/"), `no DICOM entry for ${ct.name}`);
     const { offset, size } = opened.entries[at];

@@ -514,8 +514,10 @@ def open_(
     try:
         identities = _identities(request_json)
         size = int(file.size)
-        spool = BlobSpool(read_slice, make_blob if _given(make_blob) else None)
-        # Buffered for zipfile's many small reads, and to give the spool few, large writes.
+        spool = BlobSpool(
+            read_slice, make_blob if _given(make_blob) else None, block=_READ_PIECE
+        )
+        # Buffered to give the spool few, large writes (it caches what it reads itself).
         spooled = io.BufferedRandom(spool, buffer_size=_READ_PIECE)
         try:
             with open_blob(file, size, read_slice, _name(file), piece=_READ_PIECE) as src:

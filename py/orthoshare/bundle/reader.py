@@ -50,15 +50,31 @@ def _hash_member(
     return digest.hexdigest(), count
 
 
+def _data_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    start = int(info.header_offset)
+    src = archive.fp
+    if src is None:
+        raise ValueError("the bundle is closed")
+    src.seek(start)
+    header = src.read(_LOCAL_HEADER_SIZE)
+    if len(header) != _LOCAL_HEADER_SIZE or not header.startswith(b"PK\x03\x04"):
+        raise EntryMismatchError(f"the local header of {info.filename} is missing")
+    name_size, extra_size = struct.unpack("<HH", header[26:30])
+    return start + _LOCAL_HEADER_SIZE + int(name_size) + int(extra_size)
+
+
 class VerifiedBundle:
     """An opened bundle whose every file matched its manifest.
 
     Use :func:`verify_bundle` to make one; then :meth:`extract` or :meth:`open`.
     """
 
-    def __init__(self, archive: zipfile.ZipFile, manifest: Manifest) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, manifest: Manifest, data_offsets: dict[str, int]
+    ) -> None:
         self._archive = archive
         self.manifest = manifest
+        self._data_offsets = data_offsets
 
     def close(self) -> None:
         self._archive.close()
@@ -84,19 +100,9 @@ class VerifiedBundle:
         Raises
         ------
         KeyError
-            If ``path`` is not in the bundle.
+            If ``path`` is not a file of the manifest or its cover sheet.
         """
-        info = self._archive.getinfo(path)
-        start = int(info.header_offset)
-        src = self._archive.fp
-        if src is None:
-            raise ValueError("the bundle is closed")
-        src.seek(start)
-        header = src.read(_LOCAL_HEADER_SIZE)
-        if len(header) != _LOCAL_HEADER_SIZE or not header.startswith(b"PK\x03\x04"):
-            raise EntryMismatchError(f"the local header of {path} is missing")
-        name_size, extra_size = struct.unpack("<HH", header[26:30])
-        return start + _LOCAL_HEADER_SIZE + int(name_size) + int(extra_size)
+        return self._data_offsets[path]
 
     def extract(self, out_dir: Path) -> None:
         """Write every file under ``out_dir``, which appears only once complete.
@@ -203,10 +209,14 @@ def _verify(
 
     for path, size, _ in expected:
         _check_sizes(by_name[path], size)
+    data_offsets = {}
     for path, size, sha256 in expected:
+        # Read here, in the same pass as the bytes: asked for later, each local
+        # header would be fetched again from wherever the ZIP is kept.
+        data_offsets[path] = _data_offset(archive, by_name[path])
         actual_sha256, actual_size = _hash_member(archive, by_name[path], size, on_bytes)
         if actual_size != size:
             raise EntryMismatchError(f"{path} is not {size} bytes")
         if actual_sha256 != sha256:
             raise EntryMismatchError(f"{path} does not match its sha256")
-    return VerifiedBundle(archive, manifest)
+    return VerifiedBundle(archive, manifest, data_offsets)
