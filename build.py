@@ -22,7 +22,9 @@ the site's files from ``file://``)::
     dist/orthoshare.html                 index.html with the styles and the page script
                                          inlined, the worker's code, and every file the
                                          worker loads (Pyodide, the wheels, crypto.js)
-                                         gzip+base64 in blocks the browser never runs
+                                         gzip+base64 in blocks the browser never runs,
+                                         under a Content-Security-Policy of its own that
+                                         allows the inline script and styles by sha256
 
 The third-party inputs (the npm packages, each file taken from them, and the
 wheels from PyPI) are pinned in ``build-inputs.lock.json``; any difference stops
@@ -108,6 +110,20 @@ SINGLE_FILE_ONLY = (SINGLE_FILE_WORKER_HOOK, SINGLE_FILE_WORKER)
 #: What index.html must say for the single file to inline the page script.
 PAGE_SCRIPT_TAG = '<script type="module" src="web/main.js"></script>'
 STYLESHEET_TAG = re.compile(r'<link rel="stylesheet" href="web/([A-Za-z0-9_-]+\.css)">')
+
+#: The site's Content-Security-Policy in index.html, which the single file replaces.
+POLICY_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')
+
+#: The single file's policy. Its script and styles are inline, so they are allowed by
+#: their sha256 alone; its worker comes from a data: URL and inherits this policy, and
+#: imports Pyodide and the crypto bundle from blob: URLs it makes of the files the page
+#: carries (a file:// page can load nothing else). Pyodide and libsodium compile
+#: WebAssembly. Nothing may connect anywhere: default-src covers connect-src. The data
+#: blocks need no hash: a script element of a type that is not JavaScript never runs.
+SINGLE_FILE_POLICY = (
+    "default-src 'none'; script-src {scripts} blob: 'wasm-unsafe-eval'; worker-src data:; "
+    "img-src blob:; style-src {styles}; base-uri 'none'; form-action 'none'"
+)
 
 #: The wheel's file timestamps (1980-01-01, the earliest a ZIP can record). A fixed
 #: value, not the commit time, so the wheel depends on the sources' bytes alone.
@@ -687,9 +703,27 @@ def references(page: str) -> list[str]:
     return parser.found
 
 
-def inline(text: str, start_tag: str, what: str) -> str:
-    """Return ``text`` after ``start_tag`` and before its end tag, or stop the build if the
-    text would end the element early.
+def policy_hash(text: str) -> str:
+    """Return the Content-Security-Policy source that allows one inline script or style.
+
+    Parameters
+    ----------
+    text
+        The element's text, exactly as the page holds it.
+
+    Returns
+    -------
+    str
+        ``'sha256-…'``, the base64 of the sha256 of its UTF-8 bytes, quotes included.
+    """
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def inline(text: str, start_tag: str, what: str) -> tuple[str, str]:
+    """Return ``text`` after ``start_tag`` and before its end tag, with the policy hash of
+    the element's text (see policy_hash), or stop the build if the text would end the
+    element early.
 
     Inside ``<script>`` and ``<style>`` the HTML parser looks for nothing but the end
     tag (and, in a script, ``<!--``, which changes how it finds that end tag).
@@ -698,7 +732,8 @@ def inline(text: str, start_tag: str, what: str) -> str:
     for trap in (f"</{tag}", "<!--"):
         if trap in text.lower():
             raise BuildError(f"{what} contains {trap!r} and cannot be inlined in <{tag}>")
-    return f"{start_tag}\n{text}</{tag}>"
+    content = f"\n{text}"
+    return f"{start_tag}{content}</{tag}>", policy_hash(content)
 
 
 def file_block(path: str, data: bytes) -> str:
@@ -711,7 +746,8 @@ def file_block(path: str, data: bytes) -> str:
 def single_file_page(
     shell: str, web: Path, page_script: str, worker: str, files: dict[str, bytes]
 ) -> str:
-    """Return index.html made self-contained.
+    """Return index.html made self-contained, under SINGLE_FILE_POLICY in place of the
+    site's Content-Security-Policy.
 
     Parameters
     ----------
@@ -731,16 +767,35 @@ def single_file_page(
         raise BuildError(f"index.html has no {PAGE_SCRIPT_TAG}, the script the single file inlines")
     if shell.count("</body>") != 1:
         raise BuildError("index.html needs one </body>: the single file puts its files before it")
+    found = list(POLICY_META.finditer(shell))
+    if len(found) != 1:
+        raise BuildError(
+            'index.html needs one <meta http-equiv="Content-Security-Policy" content="…">: '
+            "the single file puts its own policy in its place"
+        )
+    # A policy in a meta element covers only what comes after it.
+    before, after = shell[: found[0].start()], shell[found[0].end() :]
+    if PAGE_SCRIPT_TAG in before or STYLESHEET_TAG.search(before):
+        raise BuildError(
+            "index.html must state its Content-Security-Policy before its scripts and styles"
+        )
+    styles: list[str] = []
 
     def style(match: re.Match[str]) -> str:
         sheet = web / match.group(1)
         if not sheet.is_file():
             raise BuildError(f"index.html links {match.group(0)} but {sheet} is missing")
-        return inline(sheet.read_text(encoding="utf-8"), "<style>", f"web/{match.group(1)}")
+        element, allowed = inline(
+            sheet.read_text(encoding="utf-8"), "<style>", f"web/{match.group(1)}"
+        )
+        styles.append(allowed)
+        return element
 
-    page = STYLESHEET_TAG.sub(style, shell)
-    script = inline(page_script, '<script type="module">', "the bundled web/main.js")
-    page = page.replace(PAGE_SCRIPT_TAG, script)
+    after = STYLESHEET_TAG.sub(style, after)
+    script, allowed = inline(page_script, '<script type="module">', "the bundled web/main.js")
+    after = after.replace(PAGE_SCRIPT_TAG, script)
+    policy = SINGLE_FILE_POLICY.format(scripts=allowed, styles=" ".join(styles) or "'none'")
+    page = f'{before}<meta http-equiv="Content-Security-Policy" content="{policy}">{after}'
     left = references(page)
     if left:
         raise BuildError(f"index.html refers to {left[0]}, which the single file cannot inline")

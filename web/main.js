@@ -35,25 +35,16 @@ const api = createApi(startWorker, {
 
 // ---- helpers -----------------------------------------------------------------------
 
-const objectUrls = new Set();
-function objectUrl(blob) {
-  const url = URL.createObjectURL(blob);
-  objectUrls.add(url);
-  return url;
-}
-function revoke(url) {
-  URL.revokeObjectURL(url);
-  objectUrls.delete(url);
-}
-
+// Each object URL is revoked as soon as it has served, since it keeps its Blob (a
+// patient's file, or the sealed file) in memory for as long as the page lives.
 function download(blob, name) {
-  const url = objectUrl(blob);
+  const url = URL.createObjectURL(blob);
   const link = Object.assign(document.createElement("a"), { href: url, download: name });
   document.body.append(link);
   link.click();
   link.remove();
-  // The download has its own reference by now; the URL is no longer needed.
-  setTimeout(() => revoke(url), 60_000);
+  // Firefox reads the URL only after the click's task ends (its bug 1282407).
+  setTimeout(() => URL.revokeObjectURL(url));
 }
 
 function formatSize(bytes) {
@@ -78,7 +69,12 @@ function cell(row, content) {
 function thumbnail(blob, mediaType, alt) {
   if (!IMAGE_TYPES.has(mediaType)) return document.createTextNode("—");
   const image = Object.assign(document.createElement("img"), { alt, className: "thumbnail" });
-  image.src = objectUrl(blob);
+  const url = URL.createObjectURL(blob);
+  // A loaded picture stays shown without its URL.
+  const revoke = () => URL.revokeObjectURL(url);
+  image.addEventListener("load", revoke, { once: true });
+  image.addEventListener("error", revoke, { once: true });
+  image.src = url;
   return image;
 }
 
@@ -237,7 +233,6 @@ function aboutCell(item) {
 function renderSendFiles() {
   const table = $("send-files");
   const rows = table.tBodies[0];
-  for (const img of rows.querySelectorAll("img")) revoke(img.src);
   rows.replaceChildren();
   table.hidden = items.length === 0;
   items.forEach((item, index) => {
@@ -427,7 +422,6 @@ $("send-form").addEventListener("submit", async (event) => {
 // ---- open --------------------------------------------------------------------------
 
 let sealed = null;
-let openedUrls = [];
 
 async function chooseSealed(file) {
   sealed = file;
@@ -455,8 +449,6 @@ async function openRequest() {
 }
 
 function renderOpened(result) {
-  for (const url of openedUrls) revoke(url);
-  openedUrls = [];
   const { manifest, entries, bundle } = result;
   const patient = manifest.patient;
   $("cover-title").textContent = `Records of ${patient.name || "a patient"}`;
@@ -484,9 +476,7 @@ function renderOpened(result) {
   for (const entry of entries) {
     const blob = bundle.slice(entry.offset, entry.offset + entry.size, entry.media_type);
     const row = rows.insertRow();
-    const preview = thumbnail(blob, entry.media_type, `Preview of ${entry.path}`);
-    if (preview.src) openedUrls.push(preview.src);
-    cell(row, preview);
+    cell(row, thumbnail(blob, entry.media_type, `Preview of ${entry.path}`));
     cell(row, entry.path);
     cell(row, entry.kind);
     cell(row, [entry.label, entry.view, entry.study].filter(Boolean).join(" · "));
@@ -546,8 +536,4 @@ $("copy-public-key").addEventListener("click", async () => {
 
 $("save-identity").addEventListener("click", () => {
   download(new Blob([identityFile], { type: "text/plain" }), "orthoshare-identity.txt");
-});
-
-addEventListener("pagehide", () => {
-  for (const url of [...objectUrls]) revoke(url);
 });

@@ -290,8 +290,11 @@ def test_no_patient_data_is_left_in_storage_the_console_or_the_url(
 
 def wait_for_time_left(page: Page) -> str:
     """The status once it shows bytes done of the total and the time left."""
+    # A function, not an expression: Playwright evaluates an expression with eval,
+    # which the page's Content-Security-Policy refuses.
     page.wait_for_function(
-        "document.getElementById('status').textContent.includes('left')", timeout=WORK_TIMEOUT_MS
+        "() => document.getElementById('status').textContent.includes('left')",
+        timeout=WORK_TIMEOUT_MS,
     )
     return str(page.text_content("#status"))
 

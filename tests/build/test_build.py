@@ -40,6 +40,7 @@ PYODIDE_FILES = [
 CRYPTO_EXPORTS = "chacha20poly1305Open,chacha20poly1305Seal,ready,scrypt,x25519"
 SHELL = (
     b"<!doctype html><title>stand-in shell</title>\n"
+    b'<meta http-equiv="Content-Security-Policy" content="default-src \'self\'">\n'
     b'<link rel="stylesheet" href="web/style.css">\n'
     b'<script type="module" src="web/main.js"></script>\n'
     b"<body></body>\n"
@@ -673,4 +674,64 @@ def test_a_shell_without_the_page_script_stops_the_build(source_root: Path, tmp_
     result = run_build("--source-root", plain, "--out", tmp_path / "dist")
     assert result.returncode == 1
     assert '<script type="module" src="web/main.js"></script>' in result.stderr
+    assert not (tmp_path / "dist").exists()
+
+
+def policy_sources(page: str) -> dict[str, list[str]]:
+    """The directives of the page's Content-Security-Policy meta element, by name."""
+    (policy,) = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    directives = (part.split() for part in policy.split(";"))
+    return {name: sources for name, *sources in directives}
+
+
+def policy_hash(text: str) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+
+
+def test_the_single_file_allows_by_hash_only_the_script_and_style_it_carries(
+    real_dist: Path,
+) -> None:
+    page = (real_dist / SINGLE_FILE).read_text(encoding="utf-8")
+    parsed = SingleFile(page)
+    (script,) = [block.text for block in parsed.blocks if block.attrs.get("type") == "module"]
+    (style,) = re.findall(r"<style>(.*?)</style>", page, re.DOTALL)
+    assert policy_sources(page) == {
+        "default-src": ["'none'"],
+        "script-src": [policy_hash(script), "blob:", "'wasm-unsafe-eval'"],
+        "worker-src": ["data:"],
+        "img-src": ["blob:"],
+        "style-src": [policy_hash(style)],
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+    }
+    # The policy comes before everything it must cover.
+    assert page.index("Content-Security-Policy") < min(page.index("<style>"), page.index("<script"))
+
+
+def test_the_site_keeps_the_policy_of_its_shell(real_dist: Path) -> None:
+    shell = (REPO / "index.html").read_text(encoding="utf-8")
+    assert (real_dist / "index.html").read_text(encoding="utf-8") == shell
+    assert "'unsafe-inline'" not in shell and "'unsafe-eval'" not in shell
+    assert policy_sources(shell)["script-src"] == ["'self'", "'wasm-unsafe-eval'"]
+
+
+@pytest.mark.parametrize(
+    "shell",
+    [
+        b'<!doctype html><script type="module" src="web/main.js"></script><body></body>\n',
+        b'<!doctype html><script type="module" src="web/main.js"></script>\n'
+        b'<meta http-equiv="Content-Security-Policy" content="default-src \'self\'">'
+        b"<body></body>\n",
+    ],
+    ids=["no policy", "policy after the script"],
+)
+def test_a_shell_whose_policy_would_not_cover_the_single_file_stops_the_build(
+    source_root: Path, tmp_path: Path, shell: bytes
+) -> None:
+    unsafe = tmp_path / "source"
+    shutil.copytree(source_root, unsafe)
+    (unsafe / "index.html").write_bytes(shell)
+    result = run_build("--source-root", unsafe, "--out", tmp_path / "dist")
+    assert result.returncode == 1
+    assert "Content-Security-Policy" in result.stderr
     assert not (tmp_path / "dist").exists()

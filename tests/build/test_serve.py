@@ -1,7 +1,9 @@
-"""scripts/serve.py: the URL comes first, and the types the page needs are right everywhere."""
+"""scripts/serve.py: the URL comes first, the types the page needs are right everywhere, and
+the site's Content-Security-Policy goes with every file but the single file."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import urllib.request
@@ -22,12 +24,13 @@ FILES = {
     "wheels/orthoshare-0.1.0-py3-none-any.whl": "application/zip",
     "web/style.css": "text/css",
 }
+SINGLE_FILE = "orthoshare.html"
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """A folder of stand-in files served by scripts/serve.py on a free port."""
-    for name in FILES:
+    for name in [*FILES, SINGLE_FILE]:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(name.encode())
@@ -53,3 +56,17 @@ def test_serve_prints_a_loopback_url_and_sends_the_right_types(served: str) -> N
             assert response.headers.get_content_type() == media_type, name
             assert response.headers["Cache-Control"] == "no-cache"
             assert response.read() == name.encode()
+
+
+def test_serve_sends_the_policy_of_the_page_with_every_file_but_the_single_file(
+    served: str,
+) -> None:
+    shell = (REPO / "index.html").read_text(encoding="utf-8")
+    (policy,) = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', shell)
+    for name in FILES:
+        with urllib.request.urlopen(served + name, timeout=10) as response:
+            assert response.headers["Content-Security-Policy"] == policy, name
+    # The single file states a policy of its own, which the site's would contradict.
+    with urllib.request.urlopen(served + SINGLE_FILE, timeout=10) as response:
+        assert response.headers["Content-Security-Policy"] is None
+        assert response.read() == SINGLE_FILE.encode()
