@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 
 from ..outfile import atomic_output
 from . import format
+from .armor import BEGIN as ARMOR_BEGIN
 from .armor import ArmorReader
 from .encrypt import PAYLOAD_NONCE_SIZE
 from .errors import HeaderError, HeaderMACError, NoIdentityMatchError, WrongPassphraseError
@@ -20,6 +21,7 @@ from .stream import StreamReader
 
 # Enough to look past the whitespace allowed before an armored file.
 _SNIFF_SIZE = 2048
+_BINARY_START = b"age-encryption.org/"
 
 
 class _Prefixed(io.RawIOBase):
@@ -43,13 +45,21 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+def _looks_armored(head: bytes) -> bool:
+    start = head.lstrip(b" \t\r\n\v\f")
+    # A binary age file starts with "age-encryption.org/", never "-" or whitespace.
+    # Armor after other text (an e-mail's "Forwarded message:") is read as armor
+    # too, so that it is refused as damaged armor rather than as "not an age file".
+    binary = start.startswith(_BINARY_START)
+    return start.startswith(b"-") or (not binary and ARMOR_BEGIN in head)
+
+
 def _binary_source(src: Source, armor: bool | None) -> io.BufferedIOBase:
     """Return ``src`` as a buffered stream of the binary age file, decoding armor if needed."""
     head = src.read(_SNIFF_SIZE) if armor is None else b""
     buffered = io.BufferedReader(_Prefixed(head, src))
     if armor is None:
-        # A binary age file starts with "age-encryption.org/", never "-" or whitespace.
-        armor = head.lstrip(b" \t\r\n\v\f").startswith(b"-")
+        armor = _looks_armored(head)
     if armor:
         return io.BufferedReader(ArmorReader(buffered))
     return buffered

@@ -24,7 +24,20 @@ KINDS = ("photo", "radiograph", "scan", "document", "dicom", "other")
 SEXES = ("", "F", "M", "O")
 #: A manifest larger than this is refused before it is parsed.
 MAX_MANIFEST_SIZE = 16 * 1024 * 1024
+#: A manifest holding more JSON values than this is refused before it is parsed. A
+#: real one at the size cap holds about 750 000; 16 MiB of tiny ones ("[[],[],…]")
+#: would make the parser build some 400 MB of objects.
+MAX_MANIFEST_VALUES = 1_000_000
+#: How deep a manifest's brackets may nest: twice what the schema needs (the manifest,
+#: its entries, an entry, its DICOM identity). Python's parser recurses once per level,
+#: and in the page a few thousand levels overflow the stack and end Python for good.
+MAX_MANIFEST_DEPTH = 8
 
+# Bytes that are neither a quote nor a bracket: all the nesting check looks at.
+_NOT_QUOTE_OR_BRACKET = bytes(b for b in range(256) if b not in b'"[]{}')
+# A string (or one left open to the end), or a run of brackets. Possessive, so that
+# a match never backtracks and each byte is looked at once.
+_STRING_OR_BRACKETS = re.compile(rb'"[^"]*+"?|[][{}]++')
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -142,15 +155,53 @@ class Manifest:
         Raises
         ------
         ManifestError
-            If it is too large, not UTF-8 JSON, or not exactly schema ``orthoshare/1``.
+            If it is too large, holds too many values or nests too deep, is not
+            UTF-8 JSON, or not exactly schema ``orthoshare/1``.
         """
         if len(data) > MAX_MANIFEST_SIZE:
             raise ManifestError(f"it is larger than {MAX_MANIFEST_SIZE} bytes")
+        # Every value but the first follows a comma, a colon or an opening bracket;
+        # counting them in strings too only overestimates.
+        if (
+            sum(data.count(mark) for mark in (b",", b":", b"[", b"{")) >= MAX_MANIFEST_VALUES
+            or data.count(b"]") + data.count(b"}") >= MAX_MANIFEST_VALUES
+        ):
+            raise ManifestError(f"it holds more than {MAX_MANIFEST_VALUES} values")
+        if _nests_deeper(data, MAX_MANIFEST_DEPTH):
+            raise ManifestError(
+                f"its brackets nest deeper than {MAX_MANIFEST_DEPTH} levels, or do not match"
+            )
         try:
             document = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        except ValueError as e:
+            # ValueError covers bytes that are not UTF-8, text that is not JSON, and
+            # a number too long to convert (Python refuses over 4300 digits).
             raise ManifestError(f"it is not UTF-8 JSON ({e})") from None
         return _manifest(document)
+
+
+def _nests_deeper(data: bytes, depth: int) -> bool:
+    """Whether the brackets of the JSON text ``data`` nest deeper than ``depth``, or do not match.
+
+    Brackets in strings are not counted. Linear in time, and memory is a few copies
+    of ``data``: a regular expression that removed the strings took memory per
+    string, hundreds of megabytes for 8 MiB of empty strings.
+    """
+    # Only an escaped backslash or quote can hide or fake the end of a string.
+    plain = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Two quotes side by side end one string and start the next, or make an empty
+    # one: no bracket lies between them, and every bracket after them keeps its side.
+    structure = plain.translate(None, _NOT_QUOTE_OR_BRACKET).replace(b'""', b"")
+    level = 0
+    for match in _STRING_OR_BRACKETS.finditer(structure):
+        run = match.group()
+        if run.startswith(b'"'):
+            continue
+        for bracket in run:
+            level += 1 if bracket in b"[{" else -1
+            if not 0 <= level <= depth:
+                return True
+    return level != 0
 
 
 def _object(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from ..errors import UnsafePathError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _FORBIDDEN = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"|?*\\/]')
 # Most file systems allow 255 bytes per name; leave room for " (99999)".
 _MAX_PART_BYTES = 240
@@ -40,10 +41,13 @@ def check_member_name(name: str) -> None:
         raise UnsafePathError(f"{name!r} is not a relative path")
     if "\\" in name or _CONTROL.search(name):
         raise UnsafePathError(f"{name!r} holds a backslash or a control character")
+    if _SURROGATE.search(name):
+        # A surrogate alone is no character: it has no UTF-8 form to name a file with.
+        raise UnsafePathError(f"{name!r} holds a UTF-16 surrogate")
     for part in name.split("/"):
         if part in ("", ".", ".."):
             raise UnsafePathError(f"{name!r} has an empty, '.' or '..' component")
-        if len(part.encode("utf-8", "surrogatepass")) > _MAX_READ_PART_BYTES:
+        if len(part.encode("utf-8")) > _MAX_READ_PART_BYTES:
             raise UnsafePathError(f"{name!r} has a component longer than 255 bytes")
         if _RESERVED.fullmatch(part) or part != part.rstrip(" ."):
             raise UnsafePathError(f"{name!r} is not a valid name on Windows")

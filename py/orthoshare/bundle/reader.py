@@ -8,6 +8,7 @@ all checked against the manifest, and the manifest against the schema.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import struct
@@ -17,12 +18,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import EntryMismatchError, ManifestError, OutputExistsError
+from ..errors import EntryMismatchError, ManifestError, OutputExistsError, UnsafePathError
 from .manifest import COVER_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest
 from .paths import check_member_name, check_unique
 
 _PIECE = 1 << 20
 _LOCAL_HEADER_SIZE = 30
+_UTF8_NAME = 0x800
+# ZIP records (APPNOTE 4.3.14 to 4.3.16): the end of central directory record, and
+# the ZIP64 record and locator that come just before it in a ZIP64 file.
+_END = struct.Struct("<4s4H2LH")
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_END = struct.Struct("<4sQ2H2L4Q")
+_DIRECTORY_RECORD_SIZE = 46
+#: The most members a bundle may hold. Its manifest lists every one in 250 bytes or
+#: more, so a manifest under its size cap lists fewer; and zipfile keeps about half a
+#: kilobyte of memory per member, taken before anything can be checked.
+MAX_MEMBERS = MAX_MANIFEST_SIZE // 256
+#: The largest central directory read. A member's record there (46 bytes, its name,
+#: an extra field of 28 bytes at most from zipfile) is shorter than its manifest
+#: entry, so a larger directory lists more files than a manifest under its cap can.
+MAX_DIRECTORY_SIZE = MAX_MANIFEST_SIZE
 #: ``progress(done, total)``: bytes verified so far, and in all.
 Progress = Callable[[int, int], None]
 
@@ -131,6 +147,58 @@ class VerifiedBundle:
             raise
 
 
+def _directory_bounds(file: BinaryIO) -> tuple[int, int] | None:
+    """Where the central directory starts and its size, found as zipfile finds them.
+
+    ``None`` if there is no end of central directory record (zipfile then says so).
+    """
+    end = file.seek(0, os.SEEK_END)
+    # The record, then a comment of up to 64 KiB.
+    tail_start = max(0, end - _END.size - 0xFFFF)
+    file.seek(tail_start)
+    tail = file.read()
+    found = tail.rfind(b"PK\x05\x06")
+    if found < 0 or len(tail) - found < _END.size:
+        return None
+    *_, size, _, _ = _END.unpack_from(tail, found)
+    location = tail_start + found
+    zip64_start = location - _ZIP64_END.size - _ZIP64_LOCATOR.size
+    if zip64_start >= 0:
+        file.seek(zip64_start)
+        zip64 = file.read(_ZIP64_END.size + _ZIP64_LOCATOR.size)
+        if zip64.startswith(b"PK\x06\x06") and zip64[_ZIP64_END.size :].startswith(b"PK\x06\x07"):
+            *_, size, _ = _ZIP64_END.unpack_from(zip64)
+            location = zip64_start
+    return location - size, size
+
+
+def _check_member_count(file: BinaryIO) -> None:
+    """Refuse, before zipfile reads it, a central directory of too many members.
+
+    zipfile holds a record of every member in memory, so a ZIP of millions of
+    empty members would take gigabytes before its first name could be checked.
+    """
+    bounds = _directory_bounds(file)
+    if bounds is None:
+        return
+    start, size = bounds
+    if size > MAX_DIRECTORY_SIZE:
+        raise EntryMismatchError(f"the ZIP's directory is larger than {MAX_DIRECTORY_SIZE} bytes")
+    if start < 0:
+        return
+    file.seek(start)
+    directory = file.read(size)
+    count = at = 0
+    # Walked as zipfile walks it: a record, then its name, extra field and comment,
+    # whose lengths the record holds from its byte 28.
+    while at + _DIRECTORY_RECORD_SIZE <= len(directory):
+        name, extra, comment = struct.unpack_from("<3H", directory, at + 28)
+        at += _DIRECTORY_RECORD_SIZE + name + extra + comment
+        count += 1
+        if count > MAX_MEMBERS:
+            raise EntryMismatchError(f"the ZIP holds more than {MAX_MEMBERS} files")
+
+
 def verify_bundle(file: BinaryIO, progress: Progress | None = None) -> VerifiedBundle:
     """Open the bundle ZIP in ``file`` (seekable) and verify all of it.
 
@@ -141,18 +209,25 @@ def verify_bundle(file: BinaryIO, progress: Progress | None = None) -> VerifiedB
     UnsafePathError
         If any name in the ZIP or the manifest is unsafe or clashes with another.
     EntryMismatchError
-        If a file is missing, extra, or differs in size or sha256 from the manifest.
+        If a file is missing, extra, or differs in size or sha256 from the manifest,
+        if members overlap, or if the ZIP holds more files than a manifest can list.
     """
+    _check_member_count(file)
     try:
         archive = zipfile.ZipFile(file)
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
+    except UnicodeDecodeError:
+        raise UnsafePathError("a name in the ZIP is marked as UTF-8 but is not") from None
+    except (
+        zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError
+    ) as e:  # fmt: skip
         raise ManifestError(f"the decrypted content is not a readable ZIP ({e})") from None
     try:
         return _verify(archive, infos, progress)
-    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as e:
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as e:
         # Damage zipfile finds itself: bad CRC, header names that differ from
-        # the directory, encryption, unknown compression.
+        # the directory (or are not UTF-8), encryption, unknown compression, a
+        # member placed before the start of the file.
         archive.close()
         raise EntryMismatchError(str(e)) from None
     except BaseException:
@@ -169,6 +244,27 @@ def _check_sizes(info: zipfile.ZipInfo, size: int) -> None:
         raise EntryMismatchError(f"the ZIP's sizes for {info.filename} do not match the manifest")
 
 
+def _stored_name(info: zipfile.ZipInfo) -> bytes:
+    return info.orig_filename.encode("utf-8" if info.flag_bits & _UTF8_NAME else "cp437")
+
+
+def _check_no_overlap(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse members whose data run into the next member's local header.
+
+    In such a ZIP (a "quoted overlap" zip bomb) every member can match its
+    manifest entry while holding all the members after it: a few megabytes
+    verify and extract as gigabytes. zipfile refuses them itself only in recent
+    releases (gh-109858).
+    """
+    ordered = sorted(infos, key=lambda info: info.header_offset)
+    for info, following in itertools.pairwise(ordered):
+        # The local header holds the directory's name (zipfile checks it) and an
+        # extra field of any length: the data start this far on, or further.
+        data_start = info.header_offset + _LOCAL_HEADER_SIZE + len(_stored_name(info))
+        if data_start + info.compress_size > following.header_offset:
+            raise EntryMismatchError(f"{info.filename} overlaps {following.filename}")
+
+
 def _verify(
     archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], progress: Progress | None
 ) -> VerifiedBundle:
@@ -176,6 +272,10 @@ def _verify(
     for info in infos:
         # zipfile cuts a name at NUL; the name as stored is what an unzip tool sees.
         check_member_name(info.orig_filename)
+        if not info.flag_bits & _UTF8_NAME and not info.orig_filename.isascii():
+            # Its bytes do not say their encoding: zipfile reads code page 437, other
+            # tools the system's, so the file written could be named unlike the manifest.
+            raise UnsafePathError(f"{info.orig_filename!r} is not marked as UTF-8")
     check_unique(names)
     by_name = {info.filename: info for info in infos}
     if MANIFEST_NAME not in by_name:
@@ -209,6 +309,7 @@ def _verify(
 
     for path, size, _ in expected:
         _check_sizes(by_name[path], size)
+    _check_no_overlap(infos)
     data_offsets = {}
     for path, size, sha256 in expected:
         # Read here, in the same pass as the bytes: asked for later, each local
