@@ -34,6 +34,13 @@ class InputError(OrthoshareError):
     hint = "check the file exists and is readable, and is not being written to"
 
 
+class TooManyFilesError(InputError):
+    """The records hold more files, or a longer manifest, than a receiver would open."""
+
+    summary = "these records are too many to send as one file"
+    hint = "send them as several sealed files, each with part of the records"
+
+
 class MixedPatientsError(OrthoshareError):
     """The DICOM inputs name different patients, or another patient than the one entered.
 

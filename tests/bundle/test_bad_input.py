@@ -19,19 +19,30 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from orthoshare import age, pipeline
-from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME, Manifest, Patient
-from orthoshare.bundle.writer import Annotation, Details
+from orthoshare.bundle import writer
+from orthoshare.bundle.manifest import (
+    COVER_NAME,
+    MANIFEST_NAME,
+    MAX_MANIFEST_SIZE,
+    Entry,
+    Manifest,
+    Patient,
+)
+from orthoshare.bundle.reader import MAX_MEMBERS
+from orthoshare.bundle.writer import Annotation, Details, write_bundle
 from orthoshare.errors import (
     EntryMismatchError,
     InputError,
     ManifestError,
     OutputExistsError,
+    TooManyFilesError,
     UnsafePathError,
 )
 
@@ -261,6 +272,40 @@ def test_details_the_receiver_would_refuse_are_refused_when_sealing(
             [annotation],
         )
     assert list((tmp_path / "sealed").iterdir()) == []
+
+
+@dataclass(frozen=True)
+class _InMemory:
+    parts: tuple[str, ...]
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def open(self) -> io.BytesIO:
+        return io.BytesIO(self.data)
+
+
+def test_more_files_than_a_receiver_opens_are_refused_before_any_work() -> None:
+    # The reader refuses a ZIP of more than MAX_MEMBERS members before reading it.
+    inputs = [_InMemory((f"{n}.txt",), b"") for n in range(MAX_MEMBERS - 2)]
+    out = io.BytesIO()
+    with pytest.raises(TooManyFilesError, match=f"{MAX_MEMBERS - 3} at most"):
+        write_bundle(out, inputs, Details())
+    assert out.getvalue() == b""
+
+
+def test_a_manifest_larger_than_a_receiver_reads_is_refused() -> None:
+    long_name = "ORIGINAL/" + "x" * 200
+    entries = [
+        Entry(f"{long_name}{n}.txt", 1, "0" * 64, "text/plain", "other", f"{long_name}{n}.txt")
+        for n in range(MAX_MANIFEST_SIZE // 400)
+    ]
+    manifest = writer._manifest(Details(), datetime.now(UTC), tuple(entries))
+    assert len(manifest.to_json()) > MAX_MANIFEST_SIZE
+    with pytest.raises(TooManyFilesError, match="the list of files would be refused"):
+        writer._readable_manifest(manifest, len(entries))
 
 
 # --- the output folder ---------------------------------------------------------------------

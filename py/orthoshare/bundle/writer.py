@@ -25,7 +25,7 @@ from typing import BinaryIO, Protocol
 from .. import __version__
 from ..age.interfaces import Sink
 from ..dicom.collect import CONVERTIBLE, DicomPart, Made
-from ..errors import InputError, ManifestError, NoInputsError
+from ..errors import InputError, ManifestError, NoInputsError, TooManyFilesError
 from .cover import render_cover
 from .manifest import (
     COVER_NAME,
@@ -41,6 +41,7 @@ from .manifest import (
     is_view_code,
 )
 from .paths import member_names, readable
+from .reader import MAX_MEMBERS
 from .sniff import SNIFF_SIZE, sniff
 
 _PIECE = 1 << 20
@@ -168,6 +169,8 @@ class _BundleZip:
 
 
 DICOM_MEDIA_TYPE = "application/dicom"
+#: The members a bundle holds beside the files: the manifest, the cover sheet, the DICOMDIR.
+_OWN_MEMBERS = 3
 DICOMDIR_PATH = DICOM_DIR + "DICOMDIR"
 
 
@@ -248,6 +251,11 @@ def write_bundle(
     """
     if not inputs:
         raise NoInputsError()
+    # Each input is one member at least, beside the manifest, the cover and the DICOMDIR.
+    if len(inputs) + _OWN_MEMBERS > MAX_MEMBERS:
+        raise TooManyFilesError(
+            f"{len(inputs)} files; a bundle holds {MAX_MEMBERS - _OWN_MEMBERS} at most"
+        )
     annotations = annotations or [Annotation()] * len(inputs)
     if len(annotations) != len(inputs):
         raise ValueError("write_bundle: one annotation per input")
@@ -332,6 +340,19 @@ def write_bundle(
     manifest = replace(
         manifest, cover=Cover(COVER_NAME, len(cover), hashlib.sha256(cover).hexdigest())
     )
-    archive.add_bytes(MANIFEST_NAME, manifest.to_json())
+    archive.add_bytes(MANIFEST_NAME, _readable_manifest(manifest, len(entries)))
     archive.close()
     return manifest
+
+
+def _readable_manifest(manifest: Manifest, entries: int) -> bytes:
+    """``manifest`` as JSON, once sure a receiver's reader will accept it and its bundle."""
+    if entries + _OWN_MEMBERS > MAX_MEMBERS:
+        most = MAX_MEMBERS - _OWN_MEMBERS
+        raise TooManyFilesError(f"{entries} files; a bundle holds {most} at most")
+    encoded = manifest.to_json()
+    try:
+        Manifest.from_json(encoded)
+    except ManifestError as e:
+        raise TooManyFilesError(f"the list of files would be refused: {e.detail}") from None
+    return encoded
