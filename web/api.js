@@ -6,6 +6,8 @@
 //
 // Python runs in the worker synchronously and cannot hear a message while it works,
 // so Cancel ends the worker itself, with everything it held, and starts a new one.
+// So does an error the worker marks `restart`: Pyodide failed fatally (a stack
+// overflow, say) and would refuse every later request.
 
 export const CANCELLED = "Cancelled";
 
@@ -27,6 +29,7 @@ export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
     pending.delete(data.id);
     if (data.kind === "result") request.resolve(data.value);
     else request.reject(Object.assign(new Error(data.error.message), data.error));
+    if (data.kind === "error" && data.error.restart) restart(data.error);
   }
 
   function start() {
@@ -45,13 +48,17 @@ export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
     });
   }
 
-  /** Stop whatever the worker is doing; its requests reject with kind CANCELLED. */
-  function cancel() {
+  // Ends the worker and starts another; what it was still asked rejects with `reason`.
+  function restart(reason) {
     worker.terminate();
-    const cancelled = { kind: CANCELLED, message: "cancelled: nothing was saved", hint: "" };
-    for (const request of pending.values()) request.reject(Object.assign(new Error(cancelled.message), cancelled));
+    for (const request of pending.values()) request.reject(Object.assign(new Error(reason.message), reason));
     pending.clear();
     start();
+  }
+
+  /** Stop whatever the worker is doing; its requests reject with kind CANCELLED. */
+  function cancel() {
+    restart({ kind: CANCELLED, message: "cancelled: nothing was saved", hint: "" });
   }
 
   start();

@@ -221,6 +221,8 @@ export function serve(loader) {
     (error) => postMessage({ kind: "boot-error", message: String(error?.message ?? error) }),
   );
 
+  // Once Pyodide failed fatally it refuses every call; the page then starts a new worker.
+  let failedForGood = false;
   addEventListener("message", async ({ data }) => {
     // Only requests carry an op; anything else is for the loader (the single file
     // hands its worker the Pyodide files this way).
@@ -235,11 +237,10 @@ export function serve(loader) {
       if (value?.error) postMessage({ id, kind: "error", error: value.error });
       else postMessage({ id, kind: "result", value });
     } catch (error) {
-      postMessage({
-        id,
-        kind: "error",
-        error: { kind: "InternalError", message: String(error?.message ?? error), hint: "" },
-      });
+      failedForGood ||= Boolean(error?.pyodide_fatal_error);
+      const hint = failedForGood ? "the page has started afresh: try again" : "";
+      const message = String(error?.message ?? error);
+      postMessage({ id, kind: "error", error: { kind: "InternalError", message, hint, restart: failedForGood } });
     }
   });
 }
