@@ -173,9 +173,13 @@ class Manifest:
             )
         try:
             document = json.loads(data.decode("utf-8"))
+            # JSON may escape a lone UTF-16 surrogate ("\\ud800"), which is no
+            # character: no name, note or cover sheet could be written with it.
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
         except ValueError as e:
-            # ValueError covers bytes that are not UTF-8, text that is not JSON, and
-            # a number too long to convert (Python refuses over 4300 digits).
+            # ValueError covers bytes that are not UTF-8, text that is not JSON, a
+            # number too long to convert (Python refuses over 4300 digits), and a
+            # lone surrogate (UnicodeEncodeError).
             raise ManifestError(f"it is not UTF-8 JSON ({e})") from None
         return _manifest(document)
 

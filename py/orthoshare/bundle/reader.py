@@ -223,7 +223,7 @@ def verify_bundle(file: BinaryIO, progress: Progress | None = None) -> VerifiedB
     ) as e:  # fmt: skip
         raise ManifestError(f"the decrypted content is not a readable ZIP ({e})") from None
     try:
-        return _verify(archive, infos, progress)
+        return _verify(archive, infos, file.seek(0, os.SEEK_END), progress)
     except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as e:
         # Damage zipfile finds itself: bad CRC, header names that differ from
         # the directory (or are not UTF-8), encryption, unknown compression, a
@@ -266,12 +266,19 @@ def _check_no_overlap(infos: list[zipfile.ZipInfo]) -> None:
 
 
 def _verify(
-    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], progress: Progress | None
+    archive: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    size: int,
+    progress: Progress | None,
 ) -> VerifiedBundle:
     names = [info.filename for info in infos]
     for info in infos:
         # zipfile cuts a name at NUL; the name as stored is what an unzip tool sees.
         check_member_name(info.orig_filename)
+        # Before any seek to it: a file refuses a negative offset with an OSError,
+        # memory one past 2**63 with an OverflowError.
+        if not 0 <= info.header_offset <= size - _LOCAL_HEADER_SIZE:
+            raise EntryMismatchError(f"{info.orig_filename!r} lies outside the ZIP")
         if not info.flag_bits & _UTF8_NAME and not info.orig_filename.isascii():
             # Its bytes do not say their encoding: zipfile reads code page 437, other
             # tools the system's, so the file written could be named unlike the manifest.
