@@ -5,7 +5,9 @@ Expected: :class:`~orthoshare.errors.ManifestError`,
 :class:`~orthoshare.errors.EntryMismatchError`. zipfile is instrumented too:
 most of what a hostile ZIP can do happens in it. A bundle that verifies must
 hold each file and its cover sheet, byte for byte, where ``data_offset`` says
-(the page slices the ZIP there instead of reading through zipfile).
+(the page slices the ZIP there instead of reading through zipfile). And the
+same input verified with what a MemberHasher saw as it was written (as opening
+does, to skip reading the files back) must come out the same as without.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import BinaryIO
 from fuzz.harness import fuzz, instrumented
 
 with instrumented("zipfile"):
+    from orthoshare.bundle.hashing import HashedMember, MemberHasher
     from orthoshare.bundle.reader import verify_bundle
     from orthoshare.errors import EntryMismatchError, ManifestError, UnsafePathError
 
@@ -34,11 +37,20 @@ def on_disk(data: bytes) -> BinaryIO:
     return _DISK_SPOOL
 
 
-def check(spool: BinaryIO, data: bytes) -> None:
+def as_written(data: bytes) -> dict[int, HashedMember]:
+    """What a MemberHasher saw of ``data``, written in two pieces as a stream would be."""
+    hasher = MemberHasher(io.BytesIO())
+    hasher.write(data[: len(data) // 3])
+    hasher.write(data[len(data) // 3 :])
+    return hasher.members
+
+
+def check(spool: BinaryIO, data: bytes, hashed: dict[int, HashedMember] | None = None) -> str:
+    """Verify ``spool``; return the name of the error, or "verified"."""
     try:
-        bundle = verify_bundle(spool)
-    except (ManifestError, UnsafePathError, EntryMismatchError):
-        return
+        bundle = verify_bundle(spool, hashed=hashed)
+    except (ManifestError, UnsafePathError, EntryMismatchError) as e:
+        return type(e).__name__
     with bundle:
         cover = bundle.manifest.cover
         assert cover is not None, "verified a bundle without a cover sheet"
@@ -47,13 +59,16 @@ def check(spool: BinaryIO, data: bytes) -> None:
             start = bundle.data_offset(path)
             stored = data[start : start + size]
             assert hashlib.sha256(stored).hexdigest() == sha256, f"{path} is not at its offset"
+    return "verified"
 
 
 def TestOneInput(data: bytes) -> None:  # noqa: N802 (the name libFuzzer's convention gives it)
     # The page spools the decrypted ZIP in memory and the command in a temporary
     # file; a bad offset fails differently in each (ValueError, OSError).
-    check(io.BytesIO(data), data)
+    outcome = check(io.BytesIO(data), data)
     check(on_disk(data), data)
+    with_hashes = check(io.BytesIO(data), data, as_written(data))
+    assert with_hashes == outcome, f"{outcome} read back, {with_hashes} hashed as written"
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from . import age
 from .age.interfaces import Sink, Source
+from .bundle.hashing import MemberHasher
 from .bundle.manifest import Manifest
 from .bundle.reader import VerifiedBundle, verify_bundle
 from .bundle.writer import Annotation, Details, InputFile, write_bundle
@@ -222,9 +223,11 @@ def decrypt_and_verify(
     orthoshare.age.AgeError, orthoshare.errors.BundleError
         If the file cannot be decrypted, or what it holds fails verification.
     """
-    age.decrypt(_CountingReader(src, size, progress), spool, identities)
+    # Each file is hashed as it is decrypted, so verifying need not read it back.
+    hasher = MemberHasher(spool)
+    age.decrypt(_CountingReader(src, size, progress), hasher, identities)
     spool.seek(0)
-    return verify_bundle(spool, _verify_progress(progress))
+    return verify_bundle(spool, _verify_progress(progress), hasher.members)
 
 
 @contextmanager

@@ -14,17 +14,20 @@ import shutil
 import struct
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import EntryMismatchError, ManifestError, OutputExistsError, UnsafePathError
+from .hashing import HashedMember
 from .manifest import COVER_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest
 from .paths import check_member_name, check_unique
 
 _PIECE = 1 << 20
 _LOCAL_HEADER_SIZE = 30
 _UTF8_NAME = 0x800
+# Traditional and strong encryption (APPNOTE 4.4.4).
+_ENCRYPTED_FLAGS = 0x1 | 0x40
 # ZIP records (APPNOTE 4.3.14 to 4.3.16): the end of central directory record, and
 # the ZIP64 record and locator that come just before it in a ZIP64 file.
 _END = struct.Struct("<4s4H2LH")
@@ -199,8 +202,16 @@ def _check_member_count(file: BinaryIO) -> None:
             raise EntryMismatchError(f"the ZIP holds more than {MAX_MEMBERS} files")
 
 
-def verify_bundle(file: BinaryIO, progress: Progress | None = None) -> VerifiedBundle:
+def verify_bundle(
+    file: BinaryIO,
+    progress: Progress | None = None,
+    hashed: Mapping[int, HashedMember] | None = None,
+) -> VerifiedBundle:
     """Open the bundle ZIP in ``file`` (seekable) and verify all of it.
+
+    ``hashed`` holds what a :class:`~orthoshare.bundle.hashing.MemberHasher` saw as
+    ``file`` was written: a file whose bytes it hashed, exactly where the directory
+    puts them, is not read again.
 
     Raises
     ------
@@ -223,7 +234,7 @@ def verify_bundle(file: BinaryIO, progress: Progress | None = None) -> VerifiedB
     ) as e:  # fmt: skip
         raise ManifestError(f"the decrypted content is not a readable ZIP ({e})") from None
     try:
-        return _verify(archive, infos, file.seek(0, os.SEEK_END), progress)
+        return _verify(archive, infos, file.seek(0, os.SEEK_END), hashed or {}, progress)
     except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as e:
         # Damage zipfile finds itself: bad CRC, header names that differ from
         # the directory (or are not UTF-8), encryption, unknown compression, a
@@ -265,10 +276,22 @@ def _check_no_overlap(infos: list[zipfile.ZipInfo]) -> None:
             raise EntryMismatchError(f"{info.filename} overlaps {following.filename}")
 
 
+def _is_member(seen: HashedMember, info: zipfile.ZipInfo) -> bool:
+    """Whether ``seen`` hashed exactly the bytes the directory gives ``info``, as zipfile
+    would check them: under the same name in its local header, with the same CRC."""
+    return (
+        not info.flag_bits & _ENCRYPTED_FLAGS  # zipfile refuses these by the directory's flags
+        and seen.name == info.orig_filename
+        and seen.size == info.compress_size == info.file_size
+        and seen.crc == info.CRC
+    )
+
+
 def _verify(
     archive: zipfile.ZipFile,
     infos: list[zipfile.ZipInfo],
     size: int,
+    hashed: Mapping[int, HashedMember],
     progress: Progress | None,
 ) -> VerifiedBundle:
     names = [info.filename for info in infos]
@@ -319,10 +342,17 @@ def _verify(
     _check_no_overlap(infos)
     data_offsets = {}
     for path, size, sha256 in expected:
-        # Read here, in the same pass as the bytes: asked for later, each local
-        # header would be fetched again from wherever the ZIP is kept.
-        data_offsets[path] = _data_offset(archive, by_name[path])
-        actual_sha256, actual_size = _hash_member(archive, by_name[path], size, on_bytes)
+        info = by_name[path]
+        seen = hashed.get(info.header_offset)
+        if seen is not None and _is_member(seen, info):
+            data_offsets[path] = seen.data_offset
+            actual_sha256, actual_size = seen.sha256, seen.size
+            on_bytes(size)
+        else:
+            # Read here, in the same pass as the bytes: asked for later, each local
+            # header would be fetched again from wherever the ZIP is kept.
+            data_offsets[path] = _data_offset(archive, info)
+            actual_sha256, actual_size = _hash_member(archive, info, size, on_bytes)
         if actual_size != size:
             raise EntryMismatchError(f"{path} is not {size} bytes")
         if actual_sha256 != sha256:
