@@ -27,7 +27,8 @@ from .bundle.writer import Annotation, Details, InputFile, write_bundle
 from .errors import InputError, NoInputsError, OutputExistsError
 from .outfile import atomic_output
 
-#: ``progress(step, done, total)``: step is "sealing", "decrypting" or "verifying".
+#: ``progress(step, done, total)``: step is "sealing" then "making DICOM objects"
+#: (of photos, scans and PDFs), or "decrypting" then "verifying".
 Progress = Callable[[str, int, int], None]
 _NAME_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -168,6 +169,10 @@ def seal_to(
         if progress is not None:
             progress("sealing", done, total)
 
+    def on_converted(done: int, total: int) -> None:
+        if progress is not None:
+            progress("making DICOM objects", done, total)
+
     with age.Encryptor(sink, recipients, armor=armor) as sealed:
         manifest = write_bundle(
             sealed,
@@ -175,6 +180,7 @@ def seal_to(
             details or Details(),
             annotations,
             progress=on_bytes,
+            converting=on_converted,
             now=now,
             allow_mixed_patients=allow_mixed_patients,
         )

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 from orthoshare import age, pipeline
+from orthoshare.bundle.manifest import Patient
+from orthoshare.bundle.writer import Details
 from orthoshare.passphrase import generate_passphrase, strength
 
 
@@ -38,6 +40,40 @@ def test_seal_and_open_report_progress_up_to_each_total(tmp_path: Path) -> None:
         assert dones[-1] == reported[-1][2], step
     assert steps["sealing"][-1][2] == sum(sizes)
     assert steps["decrypting"][-1][2] == result.path.stat().st_size
+
+
+def test_making_dicom_objects_of_originals_reports_its_own_progress_after_sealing(
+    tmp_path: Path,
+) -> None:
+    # The objects are written after every input: without a step of their own, the
+    # progress would stand at its total while a scan's copy is still being written.
+    (tmp_path / "in").mkdir()
+    letter = b"%PDF-1.7\n" + os.urandom(3 << 20)
+    (tmp_path / "in" / "letter.pdf").write_bytes(letter)
+    (tmp_path / "in" / "notes.txt").write_bytes(b"notes")
+    events: list[tuple[str, int, int]] = []
+
+    def record(step: str, done: int, total: int) -> None:
+        events.append((step, done, total))
+
+    result = pipeline.seal(
+        pipeline.collect_inputs([tmp_path / "in"]),
+        [age.X25519Identity.generate().recipient],
+        tmp_path / "sealed.age",
+        # The file-set's directory records need a patient.
+        Details(patient=Patient(name="Ana Pérez", id="P-17")),
+        progress=record,
+    )
+    assert any(entry.derived_from for entry in result.manifest.entries), "no DICOM object made"
+    steps = [step for step, _, _ in events]
+    first_making = steps.index("making DICOM objects")
+    assert set(steps[:first_making]) == {"sealing"}
+    assert set(steps[first_making:]) == {"making DICOM objects"}
+    making = [(done, total) for step, done, total in events if step == "making DICOM objects"]
+    assert len(making) > 2
+    assert {total for _, total in making} == {len(letter)}
+    dones = [done for done, _ in making]
+    assert dones == sorted(dones) and dones[-1] == len(letter)
 
 
 def test_generated_passphrases_are_strong_and_common_ones_weak() -> None:

@@ -402,7 +402,8 @@ def seal(
     least 1 MiB (the last may be shorter), and is first called
     once the checks passed and sealing is under way; after an error result,
     discard anything it received. ``progress("sealing", done, total)`` counts
-    input bytes.
+    input bytes, then ``progress("making DICOM objects", done, total)`` the
+    objects made of photos, scans and PDFs.
 
     Returns ``{"name", "manifest", "size"}``: a file name that says nothing
     about the patient, the manifest sealed inside, and the bytes written.

@@ -174,10 +174,9 @@ _OWN_MEMBERS = 3
 DICOMDIR_PATH = DICOM_DIR + "DICOMDIR"
 
 
-def _store(archive: _BundleZip, made: Made) -> Entry:
-    # Progress counts the inputs' bytes, not those of the objects made of them.
+def _store(archive: _BundleZip, made: Made, on_bytes: Callable[[int], None]) -> Entry:
     with made.source.open() as source:
-        sha256 = archive.add_file(made.path, b"", source, made.source.size, lambda count: None)
+        sha256 = archive.add_file(made.path, b"", source, made.source.size, on_bytes)
     return Entry(
         path=made.path,
         size=made.source.size,
@@ -219,6 +218,7 @@ def write_bundle(
     annotations: Sequence[Annotation] | None = None,
     *,
     progress: Progress | None = None,
+    converting: Progress | None = None,
     now: datetime | None = None,
     allow_mixed_patients: bool = False,
 ) -> Manifest:
@@ -236,6 +236,11 @@ def write_bundle(
         One per input (label, view, kind override), or ``None``.
     progress : callable, optional
         Called as ``progress(done, total)`` in bytes while inputs are written.
+    converting : callable, optional
+        Then called as ``converting(done, total)`` while the DICOM objects made
+        of photos, scans and PDFs are written, after the inputs: ``total`` is the
+        originals' bytes, which their objects are about the size of (``done`` is
+        capped there, and reaches it at the end).
     allow_mixed_patients : bool, optional
         Seal even if DICOM inputs name different patients, or another patient
         than the one entered (the sender confirmed it).
@@ -315,11 +320,22 @@ def write_bundle(
                 annotation.radiograph, original_name,
             )  # fmt: skip
     description = details.note.strip().split("\n", 1)[0]
+    to_convert = dicom.originals_size
+    converted = 0
+
+    def on_converted(count: int) -> None:
+        nonlocal converted
+        converted += count
+        if converting is not None:
+            converting(min(converted, to_convert), to_convert)
+
     try:
         for made in dicom.generated(now, description):
-            entries.append(_store(archive, made))
+            entries.append(_store(archive, made, on_converted))
     except OSError as e:
         raise InputError(f"{e.filename or 'an original'}: {e.strerror or e}") from e
+    if converting is not None and to_convert:
+        converting(to_convert, to_convert)  # also when an original could not be converted
     dicomdir = dicom.dicomdir()
     if dicomdir is not None:
         archive.add_bytes(DICOMDIR_PATH, dicomdir)

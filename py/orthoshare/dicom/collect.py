@@ -123,6 +123,11 @@ class DicomPart:
         generated = Source(source, fmt, kind, label or "", view, chosen, name)
         self._originals.append((generated, entry_path))
 
+    @property
+    def originals_size(self) -> int:
+        """The bytes of the originals taken to become DICOM objects (about their objects' size)."""
+        return sum(source.original.size for source, _ in self._originals)
+
     def patient(self) -> Patient:
         """The patient to record: as entered, or, if nothing was entered, as the DICOM agree."""
         entered = self._entered
