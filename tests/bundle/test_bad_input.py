@@ -46,7 +46,7 @@ from orthoshare.errors import (
     UnsafePathError,
 )
 
-from .support import assert_nothing_written, sha256, write_tree
+from .support import InMemoryInput, assert_nothing_written, sha256, write_tree
 
 PASSPHRASE = "correct horse battery staple"
 #: Low enough to keep the suite fast.
@@ -274,22 +274,9 @@ def test_details_the_receiver_would_refuse_are_refused_when_sealing(
     assert list((tmp_path / "sealed").iterdir()) == []
 
 
-@dataclass(frozen=True)
-class _InMemory:
-    parts: tuple[str, ...]
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def open(self) -> io.BytesIO:
-        return io.BytesIO(self.data)
-
-
 def test_more_files_than_a_receiver_opens_are_refused_before_any_work() -> None:
     # The reader refuses a ZIP of more than MAX_MEMBERS members before reading it.
-    inputs = [_InMemory((f"{n}.txt",), b"") for n in range(MAX_MEMBERS - 2)]
+    inputs = [InMemoryInput((f"{n}.txt",), b"") for n in range(MAX_MEMBERS - 2)]
     out = io.BytesIO()
     with pytest.raises(TooManyFilesError, match=f"{MAX_MEMBERS - 3} at most"):
         write_bundle(out, inputs, Details())

@@ -10,7 +10,6 @@ import io
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
@@ -20,25 +19,12 @@ from orthoshare.bundle.reader import verify_bundle
 from orthoshare.bundle.writer import Details, write_bundle
 from orthoshare.errors import EntryMismatchError
 
-from .support import sha256
-
-
-@dataclass(frozen=True)
-class _InMemory:
-    parts: tuple[str, ...]
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def open(self) -> io.BytesIO:
-        return io.BytesIO(self.data)
+from .support import InMemoryInput, sha256
 
 
 def bundle_of(files: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
-    inputs = [_InMemory((name,), data) for name, data in files.items()]
+    inputs = [InMemoryInput((name,), data) for name, data in files.items()]
     write_bundle(out, inputs, Details(), now=datetime(2026, 1, 1, tzinfo=UTC))
     return out.getvalue()
 
