@@ -27,10 +27,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, Literal
 from unittest import mock
 
 import pydicom
+from bundle.support import InMemoryInput
 
 from orthoshare import age, pipeline
 from orthoshare.age.armor import ArmorWriter
@@ -129,21 +130,6 @@ class Material:
         return self.payload_start + index * ENCRYPTED_CHUNK_SIZE
 
 
-@dataclass(frozen=True)
-class _MemoryInput:
-    """An input file held in memory, as the bundle writer takes one."""
-
-    parts: tuple[str, ...]
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def open(self) -> BinaryIO:
-        return io.BytesIO(self.data)
-
-
 @contextlib.contextmanager
 def _seeded_randomness() -> Iterator[None]:
     """The file key, nonces, salts and ephemeral keys drawn while sealing, the same every run."""
@@ -164,8 +150,8 @@ def seal_plaintext(
 def material() -> Material:
     """Seal two small records, a letter and a 200 KB scan, to :data:`IDENTITY`."""
     inputs = [
-        _MemoryInput(("records", "letter.txt"), b"For the surgeon: records before surgery.\n"),
-        _MemoryInput(("records", "scan.bin"), random.Random(_SEED).randbytes(_SCAN_SIZE)),
+        InMemoryInput(("records", "letter.txt"), b"For the surgeon: records before surgery.\n"),
+        InMemoryInput(("records", "scan.bin"), random.Random(_SEED).randbytes(_SCAN_SIZE)),
     ]
     out = io.BytesIO()
     with _seeded_randomness():

@@ -10,15 +10,14 @@ saying which file and why, with nothing sealed.
 from __future__ import annotations
 
 import platform
-import signal
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from bundle.support import time_limit
 
 from orthoshare import age, pipeline
 from orthoshare.age import primitives
@@ -38,22 +37,6 @@ from .cases import (
     rebuilt,
 )
 from .report import Column, Outcome
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Raise TimeoutError in the block after ``seconds``, so a hang fails instead of stalling."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"did not finish within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass(frozen=True)
@@ -76,7 +59,7 @@ def run_bounded(work: Callable[[], object], seconds: float, succeeded_as: str) -
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with deadline(seconds):
+        with time_limit(seconds):
             work()
     except Exception as e:
         error = e
@@ -175,7 +158,7 @@ def test_a_bad_sealed_file_fails_with_its_own_error_in_bounded_time_and_memory_w
     assert run.seconds <= case.seconds
     assert run.peak_mib <= MEMORY_LIMIT_MIB
     assert max(scrypt_watch.work_factors, default=0) <= DEFAULT_MAX_WORK_FACTOR
-    with pytest.raises(case.expected), deadline(case.seconds):
+    with pytest.raises(case.expected), time_limit(case.seconds):
         pipeline.list_(sealed, identities)
 
 

@@ -17,18 +17,18 @@ Tree = Mapping[tuple[str, ...], bytes]
 
 
 @contextlib.contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
+def time_limit(seconds: float) -> Iterator[None]:
     """Raise TimeoutError in the block after ``seconds``, so a hang fails instead of stalling."""
 
     def expire(signum: int, frame: object) -> None:
         raise TimeoutError(f"did not finish within {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
