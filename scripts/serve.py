@@ -43,8 +43,9 @@ TYPES = {
 #: - ``script-src 'self' 'wasm-unsafe-eval'``: the site's script files, in the page and
 #:   in the worker, and the compiling of WebAssembly (Pyodide, and libsodium in
 #:   crypto.js); no inline script, no eval.
-#: - ``worker-src blob:``: web/start-worker.js starts the worker from a blob: URL so
-#:   that it inherits this policy on a server that sends none.
+#: - ``worker-src 'self' blob:``: web/start-worker.js starts the worker from a blob:
+#:   URL so that it inherits this policy on a server that sends none; Firefox checks
+#:   the modules that worker imports from the site against worker-src too.
 #: - ``connect-src 'self'``: the worker fetches Pyodide, the wheels and build-info.json
 #:   from the site; no other origin.
 #: - ``img-src blob:``: the previews of the pictures added or opened.
@@ -52,7 +53,7 @@ TYPES = {
 #: - ``base-uri 'none'``, ``form-action 'none'``: directives default-src does not
 #:   cover; the page has no base element and its forms are handled by its script.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; "
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
     "connect-src 'self'; img-src blob:; style-src 'self'; base-uri 'none'; form-action 'none'"
 )
 

@@ -6,10 +6,10 @@
 // URL's HTTP response, which a plain intranet server does not send. A worker started
 // from a blob: URL inherits the page's policy (index.html's meta element), and the
 // modules it imports run under it; so the worker is a one-line blob: module that
-// imports web/worker.js. It imports it with import(), which the policy's script-src
-// governs: a static import would be fetched as a worker, and need worker-src 'self'.
-// A failed import() raises no error event, so it is reported as service.js reports
-// a failed boot.
+// imports web/worker.js. It imports it with import(), which Chromium and WebKit check
+// against the policy's script-src; Firefox checks web/worker.js's own static imports
+// against worker-src, hence 'self' there. A failed import() raises no error event, so
+// it is reported as service.js reports a failed boot.
 
 export function startWorker() {
   const href = JSON.stringify(new URL("./worker.js", import.meta.url).href);
