@@ -20,9 +20,11 @@ and the single file, for a USB stick or a double-click (browsers refuse to fetch
 the site's files from ``file://``)::
 
     dist/orthoshare.html                 index.html with the styles and the page script
-                                         inlined, the worker's code, and every file the
-                                         worker loads (Pyodide, the wheels, crypto.js)
-                                         gzip+base64 in blocks the browser never runs,
+                                         inlined, the worker's code (one script: Pyodide's
+                                         modules and crypto.js bundled in), and every file
+                                         the worker fetches (Pyodide's wasm and standard
+                                         library, the wheels) gzip+base64 in blocks the
+                                         browser never runs,
                                          under a Content-Security-Policy of its own that
                                          allows the inline script and styles by sha256
 
@@ -101,11 +103,22 @@ SINGLE_FILE = "orthoshare.html"
 WORKER_HOOK = "start-worker.js"
 SINGLE_FILE_WORKER_HOOK = "single-start-worker.js"
 
-#: The single file's worker, bundled with the modules it imports.
+#: The single file's worker, bundled with the modules it imports: web/'s, the crypto
+#: primitives' npm packages and PYODIDE_MODULES, which it therefore does not carry as files.
 SINGLE_FILE_WORKER = "single-worker.js"
+#: The single file's first script, which starts that worker while the page is read.
+SINGLE_FILE_EARLY_START = "single-early-start.js"
+PYODIDE_MODULES = ("pyodide.mjs", "pyodide.asm.mjs")
+
+#: What Pyodide imports only when it runs in Node; no bundle for a browser holds it.
+NODE_ONLY_IMPORTS = ("node:*", "ws")
+
+#: The single file's worker is a classic script (see web/single-early-start.js), where
+#: import.meta is empty; Pyodide reads it only to find its files, which indexURL gives.
+SINGLE_FILE_WORKER_FORMAT = ("--format=iife", "--log-override:empty-import-meta=silent")
 
 #: web/ modules that only the single file uses; the site leaves them out.
-SINGLE_FILE_ONLY = (SINGLE_FILE_WORKER_HOOK, SINGLE_FILE_WORKER)
+SINGLE_FILE_ONLY = (SINGLE_FILE_WORKER_HOOK, SINGLE_FILE_WORKER, SINGLE_FILE_EARLY_START)
 
 #: What index.html must say for the single file to inline the page script.
 PAGE_SCRIPT_TAG = '<script type="module" src="web/main.js"></script>'
@@ -114,14 +127,14 @@ STYLESHEET_TAG = re.compile(r'<link rel="stylesheet" href="web/([A-Za-z0-9_-]+\.
 #: The site's Content-Security-Policy in index.html, which the single file replaces.
 POLICY_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')
 
-#: The single file's policy. Its script and styles are inline, so they are allowed by
-#: their sha256 alone; its worker comes from a data: URL and inherits this policy, and
-#: imports Pyodide and the crypto bundle from blob: URLs it makes of the files the page
-#: carries (a file:// page can load nothing else). Pyodide and libsodium compile
-#: WebAssembly. Nothing may connect anywhere: default-src covers connect-src. The data
-#: blocks need no hash: a script element of a type that is not JavaScript never runs.
+#: The single file's policy. Its scripts and styles are inline, so they are allowed by
+#: their sha256 alone; its worker is one script from a blob: URL that imports nothing
+#: (what every engine starts from a file:// page) and inherits this policy.
+#: Pyodide and libsodium compile WebAssembly. Nothing may connect anywhere: default-src
+#: covers connect-src. The data blocks need no hash: a script element of a type that is
+#: not JavaScript never runs.
 SINGLE_FILE_POLICY = (
-    "default-src 'none'; script-src {scripts} blob: 'wasm-unsafe-eval'; worker-src data:; "
+    "default-src 'none'; script-src {scripts} 'wasm-unsafe-eval'; worker-src blob:; "
     "img-src blob:; style-src {styles}; base-uri 'none'; form-action 'none'"
 )
 
@@ -630,13 +643,23 @@ def build_wheel(py_root: Path, wheels_out: Path) -> Path:
 # --- the single file -------------------------------------------------------------------
 
 
-def bundle_web_module(web: Path, entry: str, inputs_root: Path, swap: dict[str, str]) -> str:
-    """Bundle one web/ module with the web/ modules it imports; return the minified script.
+def bundle_web_module(
+    web: Path,
+    entry: str,
+    inputs_root: Path,
+    swap: dict[str, str],
+    *,
+    pinned: dict[str, str] | None = None,
+    classic: bool = False,
+) -> str:
+    """Bundle one web/ module with the modules it imports; return the minified script.
 
     esbuild reads a copy of web/'s scripts in a temporary folder, so ``swap`` can put
     one module's text in another's place (the single file's worker hook in place of
-    the site's) without touching the sources. Only web/ modules may be imported: the
-    npm packages are in crypto.js, which the single file carries as a file of its own.
+    the site's) without touching the sources. npm packages are found in
+    ``inputs_root``'s ``node_modules/`` and may be imported only when ``pinned`` is
+    given: every file esbuild reads from there must be one of them. Node's own
+    modules, which Pyodide imports only when it runs in Node, are left out.
 
     Parameters
     ----------
@@ -645,9 +668,13 @@ def bundle_web_module(web: Path, entry: str, inputs_root: Path, swap: dict[str, 
     entry
         The module to bundle, a file name in web/.
     inputs_root
-        The folder whose ``node_modules/`` holds esbuild.
+        The folder whose ``node_modules/`` holds esbuild and the npm packages.
     swap
         File name of a module -> file name of the web/ module whose text replaces it.
+    pinned
+        Path relative to ``inputs_root`` -> sha256 of the npm files the bundle may hold.
+    classic
+        Whether to make a classic script (SINGLE_FILE_WORKER_FORMAT) instead of a module.
     """
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "web"
@@ -666,20 +693,32 @@ def bundle_web_module(web: Path, entry: str, inputs_root: Path, swap: dict[str, 
             [
                 str(esbuild_path(inputs_root)),
                 *ESBUILD_BUNDLE,
+                *(SINGLE_FILE_WORKER_FORMAT if classic else ()),
                 f"--metafile={metafile}",
                 f"--outfile={out_file}",
                 "--log-level=warning",
+                *(f"--external:{name}" for name in NODE_ONLY_IMPORTS),
                 f"web/{entry}",
             ],
             Path(scratch),
+            env={**os.environ, "NODE_PATH": str(inputs_root.resolve() / "node_modules")},
         )
         inputs = read_json(metafile)["inputs"]
-        outside = sorted(name for name in inputs if not name.startswith("web/"))
-        if outside:
+        # esbuild names a module a package's "browser" field turns off "(disabled):…".
+        outside = sorted(n for n in inputs if not n.startswith(("web/", "(disabled):")))
+        if outside and pinned is None:
             raise BuildError(
-                f"web/{entry} imports {outside[0]}; the single file inlines web/ modules only "
-                f"(npm packages belong in {BUNDLED_SCRIPT})"
+                f"web/{entry} imports {outside[0]}; the page's script inlines web/ modules "
+                f"only (npm packages belong in {BUNDLED_SCRIPT})"
             )
+        root = inputs_root.resolve()
+        read = [(Path(scratch) / name).resolve() for name in outside]
+        strays = [str(path) for path in read if not path.is_relative_to(root)]
+        if strays:
+            raise BuildError(f"web/{entry} imports {strays[0]}, which is not an npm input")
+        check_bundle_inputs(
+            [path.relative_to(root).as_posix() for path in read], root, pinned or {}
+        )
         return out_file.read_text(encoding="utf-8")
 
 
@@ -736,11 +775,12 @@ def inline(text: str, start_tag: str, what: str) -> tuple[str, str]:
     return f"{start_tag}{content}</{tag}>", policy_hash(content)
 
 
-def file_block(path: str, data: bytes) -> str:
+def file_block(path: str, data: bytes, attribute: str = "data-path") -> str:
     """Return the block that carries one file: gzip (no time stamp, so the bytes depend on
-    ``data`` alone) then base64, in a script element of a type the browser never runs."""
+    ``data`` alone) then base64, in a script element of a type the browser never runs,
+    its path in ``attribute``."""
     packed = base64.b64encode(gzip.compress(data, compresslevel=9, mtime=0)).decode("ascii")
-    return f'<script type="application/octet-stream" data-path="{path}">{packed}</script>\n'
+    return f'<script type="application/octet-stream" {attribute}="{path}">{packed}</script>\n'
 
 
 def single_file_page(
@@ -758,8 +798,8 @@ def single_file_page(
     page_script
         The page's module (main.js bundled, with the single file's worker hook).
     worker
-        The worker's module, which the page starts from a data: URL (so plain base64:
-        a data: URL takes it as it is).
+        The worker's script (single-worker.js bundled), carried like the files under
+        its path in web/; the page unpacks it and starts it from a blob: URL.
     files
         Path in dist/ -> bytes of every file the worker loads.
     """
@@ -794,22 +834,33 @@ def single_file_page(
     after = STYLESHEET_TAG.sub(style, after)
     script, allowed = inline(page_script, '<script type="module">', "the bundled web/main.js")
     after = after.replace(PAGE_SCRIPT_TAG, script)
-    policy = SINGLE_FILE_POLICY.format(scripts=allowed, styles=" ".join(styles) or "'none'")
+    early_start = web / SINGLE_FILE_EARLY_START
+    if not early_start.is_file():
+        raise BuildError(f"{early_start} is missing: the single file needs it")
+    early, early_allowed = inline(
+        early_start.read_text(encoding="utf-8"), "<script>", f"web/{SINGLE_FILE_EARLY_START}"
+    )
+    policy = SINGLE_FILE_POLICY.format(
+        scripts=f"{early_allowed} {allowed}", styles=" ".join(styles) or "'none'"
+    )
     page = f'{before}<meta http-equiv="Content-Security-Policy" content="{policy}">{after}'
     left = references(page)
     if left:
         raise BuildError(f"index.html refers to {left[0]}, which the single file cannot inline")
-    code = base64.b64encode(worker.encode("utf-8")).decode("ascii")
     blocks = [
-        "<!-- What the page runs, read by its script: the worker's code (base64) and the files\n"
-        "     the worker loads (gzip+base64). The browser never runs these blocks. -->\n",
-        f'<script type="text/plain" id="orthoshare-worker">{code}</script>\n',
+        "<!-- What the page runs: the worker's code, started by the script after it, and the\n"
+        "     files the worker loads, read by the page's script (gzip+base64). The browser\n"
+        "     never runs these blocks. -->\n",
+        file_block(f"web/{SINGLE_FILE_WORKER}", worker.encode("utf-8"), attribute="data-worker"),
+        f"{early}\n",
         *(file_block(path, data) for path, data in sorted(files.items())),
     ]
     return page.replace("</body>", "".join(blocks) + "</body>")
 
 
-def write_single_file(source_root: Path, inputs_root: Path, out: Path, wheels: list[Path]) -> None:
+def write_single_file(
+    source_root: Path, inputs_root: Path, out: Path, wheels: list[Path], pins: dict[str, Any]
+) -> None:
     """Write ``out/orthoshare.html`` from the site already built in ``out``.
 
     The files the worker loads are taken from the site's folder, so both builds carry
@@ -819,9 +870,12 @@ def write_single_file(source_root: Path, inputs_root: Path, out: Path, wheels: l
     web = source_root / "web"
     swap = {WORKER_HOOK: SINGLE_FILE_WORKER_HOOK}
     page_script = bundle_web_module(web, "main.js", inputs_root, swap)
-    worker = bundle_web_module(web, SINGLE_FILE_WORKER, inputs_root, {})
-    carried = [f"pyodide/{name}" for name in PYODIDE_FILES]
-    carried += [f"web/{BUNDLED_SCRIPT}", *(wheel.relative_to(out).as_posix() for wheel in wheels)]
+    npm_files = {**pins["bundle"], **pins["pyodide"]}
+    worker = bundle_web_module(
+        web, SINGLE_FILE_WORKER, inputs_root, {}, pinned=npm_files, classic=True
+    )
+    carried = [f"pyodide/{name}" for name in PYODIDE_FILES if name not in PYODIDE_MODULES]
+    carried += [wheel.relative_to(out).as_posix() for wheel in wheels]
     files = {path: (out / path).read_bytes() for path in carried}
     shell = (source_root / "index.html").read_text(encoding="utf-8")
     page = single_file_page(shell, web, page_script, worker, files)
@@ -886,7 +940,7 @@ def build(source_root: Path, inputs_root: Path, out: Path) -> None:
         ours = build_wheel(source_root / "py", staging / "wheels")
         theirs = [shutil.copyfile(wheel, ours.parent / wheel.name) for wheel in downloaded]
         wheels = [ours, *theirs]
-        write_single_file(source_root, inputs_root, staging, wheels)
+        write_single_file(source_root, inputs_root, staging, wheels, pins)
         write_build_info(staging, pins, wheels)
         staging.chmod(0o755)
         if out.exists():

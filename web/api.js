@@ -11,9 +11,31 @@
 
 export const CANCELLED = "Cancelled";
 
+// WebKit's worker cannot read a Blob made by a file:// page (NotReadableError, measured
+// with Blobs, Files and picked files alike), though it reads its own. So each worker is
+// asked first whether it can read the page's Blobs ("readsBlobs", with a one-byte Blob);
+// where it cannot, every Blob in a request goes as its bytes, transferred, and the worker
+// makes a File of them (service.js). That holds each input in memory while it is used,
+// which is why it is only the fallback.
+async function asBytes(value, transfer) {
+  if (value instanceof Blob) {
+    const bytes = await value.arrayBuffer();
+    transfer.push(bytes);
+    return { blobBytes: bytes, name: value.name ?? "", type: value.type, lastModified: value.lastModified ?? 0 };
+  }
+  if (Array.isArray(value)) return Promise.all(value.map((item) => asBytes(item, transfer)));
+  if (value?.constructor === Object) {
+    const entries = Object.entries(value);
+    const converted = await Promise.all(entries.map(([, item]) => asBytes(item, transfer)));
+    return Object.fromEntries(entries.map(([key], index) => [key, converted[index]]));
+  }
+  return value;
+}
+
 export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
   const pending = new Map();
   let nextId = 1;
+  // A promise of the worker: the single file's takes a moment to unpack its code.
   let worker = null;
 
   function onMessage({ data }) {
@@ -32,25 +54,39 @@ export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
     if (data.kind === "error" && data.error.restart) restart(data.error);
   }
 
+  // Whether the current worker needs Blobs as bytes (see asBytes).
+  let needsBytes = null;
+
   function start() {
-    worker = startWorker();
-    worker.addEventListener("message", onMessage);
-    worker.addEventListener("error", (event) => {
-      onBootError(event.message || "the background worker failed to start");
+    worker = Promise.resolve(startWorker()).then((started) => {
+      started.addEventListener("message", onMessage);
+      started.addEventListener("error", (event) => {
+        onBootError(event.message || "the background worker failed to start");
+      });
+      return started;
     });
+    worker.catch((error) => onBootError(String(error?.message ?? error)));
+    needsBytes = send("readsBlobs", [new Blob([new Uint8Array(1)])]).then((reads) => !reads);
+    needsBytes.catch(() => {});
   }
 
-  function call(op, args = [], { onProgress } = {}) {
+  function send(op, args, onProgress, transfer = []) {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject, onProgress });
-      worker.postMessage({ id, op, args });
+      worker.then((started) => started.postMessage({ id, op, args }, transfer), reject);
     });
+  }
+
+  async function call(op, args = [], { onProgress } = {}) {
+    if (!(await needsBytes)) return send(op, args, onProgress);
+    const transfer = [];
+    return send(op, await asBytes(args, transfer), onProgress, transfer);
   }
 
   // Ends the worker and starts another; what it was still asked rejects with `reason`.
   function restart(reason) {
-    worker.terminate();
+    worker.then((started) => started.terminate(), () => {});
     for (const request of pending.values()) request.reject(Object.assign(new Error(reason.message), reason));
     pending.clear();
     start();

@@ -10,8 +10,37 @@
 
 const reader = new FileReaderSync();
 
+// A file held as bytes, shaped like a File as far as Python reads one. WebKit's worker
+// of a file:// page cannot read any Blob, not even its own (NotReadableError, measured),
+// though it can make Blobs that the page reads; there the page sends each input as its
+// bytes (api.js) and the decrypted file is kept as bytes too (joinBytes).
+class BytesFile {
+  constructor(bytes, { name = "", type = "", lastModified = 0 } = {}) {
+    Object.assign(this, { bytes, name, type, lastModified, size: bytes.byteLength });
+  }
+
+  slice(start = 0, end = this.size, type = "") {
+    return new BytesFile(this.bytes.subarray(start, end), { name: this.name, type });
+  }
+}
+
 export function readSlice(blob, start, end) {
-  return new Uint8Array(reader.readAsArrayBuffer(blob.slice(start, end)));
+  const part = blob.slice(start, end);
+  if (part instanceof BytesFile) return part.bytes;
+  return new Uint8Array(reader.readAsArrayBuffer(part));
+}
+
+// make_blob for orthoshare.browser.open_ where Blobs cannot be read: one BytesFile of
+// the parts (Uint8Arrays, or BytesFiles made before), copied, since Python reuses them.
+function joinBytes(parts) {
+  const arrays = [...parts].map((part) => (part instanceof BytesFile ? part.bytes : part));
+  const joined = new Uint8Array(arrays.reduce((total, array) => total + array.byteLength, 0));
+  let at = 0;
+  for (const array of arrays) {
+    joined.set(array, at);
+    at += array.byteLength;
+  }
+  return new BytesFile(joined);
 }
 
 // A Blob made of Uint8Arrays as they come. Chromium keeps a Blob's bytes in its blob
@@ -103,6 +132,29 @@ async function sealedOutput() {
       await folder.removeEntry(name);
     },
   };
+}
+
+// A Blob the page sent as its bytes (api.js's asBytes, where this worker cannot read
+// the page's Blobs) becomes a BytesFile; anything else stays as it is.
+function fromBytes(value) {
+  if (value?.blobBytes instanceof ArrayBuffer) {
+    const { blobBytes, ...about } = value;
+    return new BytesFile(new Uint8Array(blobBytes), about);
+  }
+  if (Array.isArray(value)) return value.map(fromBytes);
+  if (value?.constructor === Object) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fromBytes(item)]));
+  }
+  return value;
+}
+
+function readsBlobs(blob) {
+  try {
+    readSlice(blob, 0, 1);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // Files dropped as folders have no webkitRelativePath of their own, so the page
@@ -197,9 +249,14 @@ function operationsOf(browser) {
     open(file, request, progress) {
       // The verified ZIP comes as a Blob (orthoshare.browser.jsio.BlobSpool); a slice
       // gives it its type and refers to the same bytes, copying none.
-      const result = toJs(browser.open_(file, JSON.stringify(request), readSlice, progress));
+      const held = file instanceof BytesFile;
+      const result = toJs(
+        browser.open_(file, JSON.stringify(request), readSlice, progress, held ? joinBytes : undefined),
+      );
       if (result.error) return result;
-      const bundle = result.bundle.slice(0, result.bundle.size, "application/zip");
+      const bundle = held
+        ? new Blob([result.bundle.bytes], { type: "application/zip" })
+        : result.bundle.slice(0, result.bundle.size, "application/zip");
       return { manifest: result.manifest, entries: result.entries, cover: result.cover, bundle };
     },
   };
@@ -227,7 +284,9 @@ export function serve(loader) {
     // Only requests carry an op; anything else is for the loader (the single file
     // hands its worker the Pyodide files this way).
     if (typeof data?.op !== "string") return;
-    const { id, op, args } = data;
+    const { id, op } = data;
+    const args = fromBytes(data.args);
+    if (op === "readsBlobs") return postMessage({ id, kind: "result", value: readsBlobs(...args) });
     await booted;
     const progress = (step, done, total) => postMessage({ id, kind: "progress", step, done, total });
     try {

@@ -1,23 +1,24 @@
-// The single file's module worker (dist/orthoshare.html). The page starts it from a
-// data: URL and then posts it every file the site would serve, as transferred
-// buffers keyed by their path in dist/ ("pyodide/pyodide.mjs", "web/crypto.js",
-// "wheels/orthoshare-….whl"); service.js does the rest, exactly as on the site.
+// The single file's worker (dist/orthoshare.html): build.py bundles this module with
+// everything it imports (the Pyodide loader and its emscripten module, the crypto
+// primitives, service.js) into one classic script, which single-early-start.js starts
+// from a blob: URL. The page then posts it the files Pyodide fetches (its wasm, its
+// standard library and lock file, the wheels) as transferred buffers keyed by their
+// path in dist/ ("pyodide/pyodide.asm.wasm", "wheels/orthoshare-….whl"); service.js
+// does the rest, exactly as on the site.
 //
-// Measured in Chromium from file://: this worker can import() blob: URLs it makes
-// itself, so the two Pyodide modules and the crypto bundle are imported that way.
-// Pyodide then asks for its wasm, its standard library and the wheels with fetch()
-// under indexURL; indexURL is a made-up root that only this worker's fetch answers,
-// from memory. (Pyodide needs a URL there: loadPackage takes a wheel only by a URL
-// ending in ".whl", which a blob: URL never does.)
+// Pyodide asks for those files with fetch() under indexURL; indexURL is a made-up root
+// that only this worker's fetch answers, from memory. (Pyodide needs a URL there:
+// loadPackage takes a wheel only by a URL ending in ".whl", which a blob: URL never does.)
 
+import { loadPyodide } from "pyodide";
+import createPyodideModule from "pyodide/pyodide.asm.mjs";
+import * as crypto from "./crypto.js";
 import { serve, wheelsIn } from "./service.js";
 
 // Not a scheme any browser fetches: a request for it that escaped the wrapper below
 // would fail at once instead of going anywhere.
 const ROOT = "orthoshare-memory:/";
 const TYPES = {
-  js: "text/javascript",
-  mjs: "text/javascript",
   wasm: "application/wasm", // WebAssembly.instantiateStreaming insists on it
   json: "application/json",
   zip: "application/zip",
@@ -50,27 +51,15 @@ function answerFromMemory(files) {
   };
 }
 
-async function importFromMemory(files, path) {
-  const url = URL.createObjectURL(new Blob([files[path]], { type: "text/javascript" }));
-  try {
-    return await import(url);
-  } finally {
-    URL.revokeObjectURL(url);
-  }
-}
-
 serve({
   async loadPyodide() {
     const files = await received;
     answerFromMemory(files);
-    const { loadPyodide } = await importFromMemory(files, "pyodide/pyodide.mjs");
-    // Handed over because Pyodide would otherwise import() it from indexURL, which
-    // only fetch() can reach.
-    const { default: createPyodideModule } = await importFromMemory(files, "pyodide/pyodide.asm.mjs");
     return loadPyodide({
       indexURL: `${ROOT}pyodide/`,
       packageBaseUrl: `${ROOT}pyodide/`,
       lockFileContents: new TextDecoder().decode(files["pyodide/pyodide-lock.json"]),
+      // Handed over because Pyodide would otherwise import() it from indexURL.
       createPyodideModule,
     });
   },
@@ -78,5 +67,5 @@ serve({
     const { boot, later } = wheelsIn(Object.keys(await received));
     return { boot: boot.map((path) => ROOT + path), later: later.map((path) => ROOT + path) };
   },
-  crypto: async () => importFromMemory(await received, "web/crypto.js"),
+  crypto: async () => crypto,
 });

@@ -101,6 +101,7 @@ def source_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (web / "main.js").write_text("// stand-in page script\n")
     (web / "single-start-worker.js").write_text("// stand-in worker hook of the single file\n")
     (web / "single-worker.js").write_text("// stand-in worker of the single file\n")
+    (web / "single-early-start.js").write_text("// stand-in first script of the single file\n")
     (web / "style.css").write_text("body { margin: 0 }\n")
     (web / "notes.txt").write_text("neither script nor style: not copied\n")
     shutil.copytree(
@@ -617,10 +618,12 @@ def test_the_single_file_refers_to_no_other_file_and_no_server(real_dist: Path) 
     assert "http://" not in page
     assert "https://" not in page
     assert "<link" not in page
-    # Exactly one script runs (the page's module); every other block is data.
+    # Two scripts run (the page's module and the classic one that starts the worker);
+    # every other block is data.
     types = [block.attrs.get("type") for block in parsed.blocks]
     assert types.count("module") == 1
-    assert set(types) == {"module", "text/plain", "application/octet-stream"}
+    assert types.count(None) == 1
+    assert set(types) == {"module", None, "application/octet-stream"}
 
 
 def test_the_single_file_carries_the_sites_files_gzipped_without_a_time_stamp(
@@ -630,12 +633,12 @@ def test_the_single_file_carries_the_sites_files_gzipped_without_a_time_stamp(
     carried = {
         str(block.attrs["data-path"]): base64.b64decode(block.text, validate=True)
         for block in parsed.blocks
-        if block.attrs.get("type") == "application/octet-stream"
+        if block.attrs.get("type") == "application/octet-stream" and "data-path" in block.attrs
     }
     wheels = [f"wheels/orthoshare-{package_version()}-py3-none-any.whl", f"wheels/{PYDICOM}"]
-    assert sorted(carried) == sorted(
-        [*(f"pyodide/{name}" for name in PYODIDE_FILES), "web/crypto.js", *wheels]
-    )
+    # Pyodide's two modules are bundled into the worker's script, not carried as files.
+    fetched = [name for name in PYODIDE_FILES if not name.endswith(".mjs")]
+    assert sorted(carried) == sorted([*(f"pyodide/{name}" for name in fetched), *wheels])
     for path, packed in carried.items():
         assert packed[:2] == b"\x1f\x8b", path  # gzip
         assert packed[4:8] == bytes(4), f"{path}: a gzip time stamp makes builds differ"
@@ -646,14 +649,21 @@ def test_the_single_file_inlines_the_page_and_its_worker(real_dist: Path) -> Non
     page = (real_dist / SINGLE_FILE).read_text(encoding="utf-8")
     parsed = SingleFile(page)
     (script,) = [block.text for block in parsed.blocks if block.attrs.get("type") == "module"]
-    (worker,) = [block for block in parsed.blocks if block.attrs.get("type") == "text/plain"]
-    assert worker.attrs["id"] == "orthoshare-worker"
-    worker_code = base64.b64decode(worker.text, validate=True).decode("utf-8")
-    # The bundles hold no import left to resolve: the page would have nothing to fetch it from.
+    (worker,) = [block for block in parsed.blocks if "data-worker" in block.attrs]
+    assert worker.attrs["data-worker"] == "web/single-worker.js"
+    worker_code = gzip.decompress(base64.b64decode(worker.text, validate=True)).decode("utf-8")
+    (early,) = [block.text for block in parsed.blocks if block.attrs.get("type") is None]
+    # The classic script right after the worker's code starts it from a blob: URL.
+    after_worker = parsed.blocks[parsed.blocks.index(worker) + 1]
+    assert after_worker.text == early
+    assert early.strip() == (REPO / "web" / "single-early-start.js").read_text().strip()
+    # The bundles hold no import left to resolve: the page would have nothing to fetch it
+    # from, and WebKit would refuse a blob: import in the worker.
     for code in (script, worker_code):
         assert not static_imports(code), code[:200]
-    assert "data:text/javascript;base64," in script  # the worker starts from a data: URL
-    assert "orthoshare-memory:/" in worker_code  # and answers Pyodide's fetches itself
+    assert not re.search(r"""(?<![\w$.])import\(\s*["'](?!node:|ws["'])""", worker_code)
+    assert "orthoshare-memory:/" in worker_code  # the worker answers Pyodide's fetches itself
+    assert "createPyodideModule" in worker_code or "pyodide.asm" in worker_code
     css = (REPO / "web" / "style.css").read_text(encoding="utf-8")
     assert f"<style>\n{css}</style>" in page
     # The site keeps its own worker; the single file's modules stay out of it.
@@ -694,11 +704,12 @@ def test_the_single_file_allows_by_hash_only_the_script_and_style_it_carries(
     page = (real_dist / SINGLE_FILE).read_text(encoding="utf-8")
     parsed = SingleFile(page)
     (script,) = [block.text for block in parsed.blocks if block.attrs.get("type") == "module"]
+    (early,) = [block.text for block in parsed.blocks if block.attrs.get("type") is None]
     (style,) = re.findall(r"<style>(.*?)</style>", page, re.DOTALL)
     assert policy_sources(page) == {
         "default-src": ["'none'"],
-        "script-src": [policy_hash(script), "blob:", "'wasm-unsafe-eval'"],
-        "worker-src": ["data:"],
+        "script-src": [policy_hash(early), policy_hash(script), "'wasm-unsafe-eval'"],
+        "worker-src": ["blob:"],
         "img-src": ["blob:"],
         "style-src": [policy_hash(style)],
         "base-uri": ["'none'"],
