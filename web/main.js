@@ -16,13 +16,19 @@ function setState(state, message = "") {
   if (message) $("status").textContent = message;
 }
 
+// What the page cannot run without (DecompressionStream: the single file unpacks
+// itself with it). Every current engine has all of it; an older browser gets one
+// plain sentence instead of a failure later.
 const missing = [
   ["Web Workers", typeof Worker],
   ["WebAssembly", typeof WebAssembly],
   ["Blob", typeof Blob],
+  ["BigInt64Array", typeof BigInt64Array],
+  ["DecompressionStream", typeof DecompressionStream],
 ].filter(([, type]) => type === "undefined");
 if (missing.length) {
-  setState("error", `This browser lacks ${missing.map(([name]) => name).join(", ")}: use a current Chrome, Edge or Firefox.`);
+  const lacks = missing.map(([name]) => name).join(", ");
+  setState("error", `This browser is too old for orthoshare (it lacks ${lacks}): open the page in a current Chrome, Edge, Firefox or Safari.`);
   throw new Error("unsupported browser");
 }
 

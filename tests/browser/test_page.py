@@ -379,3 +379,16 @@ def test_on_a_site_the_sealed_file_goes_to_disk_as_it_is_made_and_only_the_last_
     [(again, size)] = page.evaluate(LIST_PRIVATE_FILES)
     assert again != name and size == second.stat().st_size
     assert pipeline.list_(second, [age.ScryptIdentity(PASSPHRASE)]).entries
+
+
+@pytest.mark.parametrize("lacking", ["WebAssembly", "DecompressionStream"])
+def test_a_browser_too_old_is_told_in_one_sentence_which_browsers_work(
+    page: Page, site: str, lacking: str
+) -> None:
+    page.add_init_script(f"delete globalThis.{lacking};")
+    page.goto(site)
+    assert wait_for_state(page, "ready", "error") == "error"
+    assert page.text_content("#status") == (
+        f"This browser is too old for orthoshare (it lacks {lacking}): "
+        "open the page in a current Chrome, Edge, Firefox or Safari."
+    )
