@@ -11,9 +11,10 @@
 
 export const CANCELLED = "Cancelled";
 
-// WebKit's worker cannot read a Blob made by a file:// page (NotReadableError, measured
-// with Blobs, Files and picked files alike), though it reads its own. So each worker is
-// asked first whether it can read the page's Blobs ("readsBlobs", with a one-byte Blob);
+// WebKit's worker of a file:// page cannot read a Blob (NotReadableError, measured with
+// Blobs, Files and picked files alike). So each worker is asked, once it first speaks
+// (before that, the site's worker may not be listening yet), whether it can read the
+// page's Blobs ("readsBlobs", with a one-byte Blob);
 // where it cannot, every Blob in a request goes as its bytes, transferred, and the worker
 // makes a File of them (service.js). That holds each input in memory while it is used,
 // which is why it is only the fallback.
@@ -39,6 +40,7 @@ export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
   let worker = null;
 
   function onMessage({ data }) {
+    if (data.kind === "boot-step" || data.kind === "ready") spoke();
     if (data.kind === "boot-step") return onBootStep(data.step);
     if (data.kind === "ready") return onReady(data.version);
     if (data.kind === "boot-error") return onBootError(data.message);
@@ -54,10 +56,13 @@ export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
     if (data.kind === "error" && data.error.restart) restart(data.error);
   }
 
-  // Whether the current worker needs Blobs as bytes (see asBytes).
+  // Whether the current worker needs Blobs as bytes (see asBytes), and what tells that
+  // it has spoken.
   let needsBytes = null;
+  let spoke = null;
 
   function start() {
+    const spoken = new Promise((resolve) => (spoke = resolve));
     worker = Promise.resolve(startWorker()).then((started) => {
       started.addEventListener("message", onMessage);
       started.addEventListener("error", (event) => {
@@ -66,22 +71,32 @@ export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
       return started;
     });
     worker.catch((error) => onBootError(String(error?.message ?? error)));
-    needsBytes = send("readsBlobs", [new Blob([new Uint8Array(1)])]).then((reads) => !reads);
+    const probe = [new Blob([new Uint8Array(1)])];
+    needsBytes = send("readsBlobs", probe, undefined, spoken.then(() => false)).then((reads) => !reads);
     needsBytes.catch(() => {});
   }
 
-  function send(op, args, onProgress, transfer = []) {
+  // Posts the request once this worker runs and `asBytes` (a promise) says how to send
+  // its Blobs. It is pending from the start, so that Cancel rejects it even before then.
+  function send(op, args, onProgress, asBytesFirst) {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject, onProgress });
-      worker.then((started) => started.postMessage({ id, op, args }, transfer), reject);
+      Promise.all([worker, asBytesFirst])
+        .then(async ([started, bytes]) => {
+          const transfer = [];
+          const message = { id, op, args: bytes ? await asBytes(args, transfer) : args };
+          if (pending.has(id)) started.postMessage(message, transfer);
+        })
+        .catch((error) => {
+          pending.delete(id);
+          reject(error);
+        });
     });
   }
 
-  async function call(op, args = [], { onProgress } = {}) {
-    if (!(await needsBytes)) return send(op, args, onProgress);
-    const transfer = [];
-    return send(op, await asBytes(args, transfer), onProgress, transfer);
+  function call(op, args = [], { onProgress } = {}) {
+    return send(op, args, onProgress, needsBytes);
   }
 
   // Ends the worker and starts another; what it was still asked rejects with `reason`.

@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { CANCELLED, createApi } from "../../web/api.js";
 
 // A worker that records what it was asked and can answer as the real one does.
-// It answers the api's own first question (can it read the page's Blobs?) at once,
-// with `readsBlobs`.
+// It speaks first, as a real worker does once it listens (a boot step), and answers
+// the api's own first question (can it read the page's Blobs?) at once, with `readsBlobs`.
 class StandInWorker {
   listeners = [];
   asked = [];
@@ -22,7 +22,9 @@ class StandInWorker {
   }
 
   addEventListener(type, listener) {
-    if (type === "message") this.listeners.push(listener);
+    if (type !== "message") return;
+    this.listeners.push(listener);
+    if (this.listeners.length === 1) queueMicrotask(() => this.answer({ kind: "boot-step", step: "starting" }));
   }
 
   postMessage(request, transfer = []) {
@@ -125,6 +127,25 @@ test("a worker that starts later gets the requests made before, in order", async
   workers[0].answer({ id: workers[0].asked[1].id, kind: "result", value: "key" });
   workers[0].answer({ id: workers[0].asked[0].id, kind: "result", value: [] });
   assert.deepEqual(await Promise.all([views, keys]), [[], "key"]);
+});
+
+test("nothing is asked of a worker before it first speaks", async () => {
+  const workers = [];
+  const api = createApi(
+    () => {
+      const worker = new StandInWorker();
+      worker.addEventListener = (type, listener) => type === "message" && worker.listeners.push(listener);
+      workers.push(worker);
+      return worker;
+    },
+    { onBootStep: () => {}, onReady: () => {}, onBootError: () => {} },
+  );
+  api.call("views", []);
+  await settled();
+  assert.deepEqual(workers[0].asked, []);
+  workers[0].answer({ kind: "boot-step", step: "loading the Python runtime" });
+  await settled();
+  assert.deepEqual(workers[0].asked.map((request) => request.op), ["views"]);
 });
 
 test("a worker that could not be started is reported as a failed boot", async () => {
