@@ -12,12 +12,12 @@
 export const CANCELLED = "Cancelled";
 
 // WebKit's worker of a file:// page cannot read a Blob (NotReadableError, measured with
-// Blobs, Files and picked files alike). So each worker is asked, once it first speaks
-// (before that, the site's worker may not be listening yet), whether it can read the
-// page's Blobs ("readsBlobs", with a one-byte Blob);
-// where it cannot, every Blob in a request goes as its bytes, transferred, and the worker
-// makes a File of them (service.js). That holds each input in memory while it is used,
-// which is why it is only the fallback.
+// Blobs and Files alike, the worker's own included). So each worker is asked, once it
+// first speaks (before that, the site's worker may not be listening yet), whether it
+// can read the page's Blobs ("readsBlobs", with a one-byte Blob); where it cannot,
+// every Blob in a request goes as its bytes, transferred, and the worker reads those
+// (service.js's BytesFile). That holds each input in memory while it is used, which
+// is why it is only the fallback.
 async function asBytes(value, transfer) {
   if (value instanceof Blob) {
     const bytes = await value.arrayBuffer();
