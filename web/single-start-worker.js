@@ -5,7 +5,9 @@
 // browser never runs, unpacked here as transferred buffers.
 
 const FILES = "script[data-path]"; // one block per file, data-path = its path in dist/
-const { fromBase64, unpack, startWorker: startEarlyWorker } = globalThis.orthoshareLoader;
+
+// Read when used, so that a page whose first script did not run still starts and says so.
+const loader = () => globalThis.orthoshareLoader;
 
 // Each block's gzip bytes, read once: Cancel starts a new worker, which needs every
 // file again after the last one's buffers were transferred away.
@@ -13,7 +15,7 @@ let packed = null;
 function packedFiles() {
   if (!packed) {
     const blocks = [...document.querySelectorAll(FILES)];
-    packed = blocks.map((block) => [block.dataset.path, fromBase64(block.textContent)]);
+    packed = blocks.map((block) => [block.dataset.path, loader().fromBase64(block.textContent)]);
     // Megabytes of base64 text that nothing reads again.
     for (const block of blocks) block.remove();
   }
@@ -22,12 +24,13 @@ function packedFiles() {
 
 async function unpackAll() {
   const files = packedFiles();
-  const buffers = await Promise.all(files.map(([, bytes]) => unpack(bytes)));
+  const buffers = await Promise.all(files.map(([, bytes]) => loader().unpack(bytes)));
   return Object.fromEntries(files.map(([path], index) => [path, buffers[index]]));
 }
 
 export async function startWorker() {
-  const worker = await startEarlyWorker();
+  if (!loader()) throw new Error("the page's first script did not run");
+  const worker = await loader().startWorker();
   unpackAll().then(
     (files) => worker.postMessage({ files }, Object.values(files)),
     (error) => worker.postMessage({ filesError: String(error?.message ?? error) }),
