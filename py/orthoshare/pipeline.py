@@ -25,7 +25,6 @@ from .bundle.manifest import Manifest
 from .bundle.reader import VerifiedBundle, verify_bundle
 from .bundle.writer import Annotation, Details, InputFile, write_bundle
 from .errors import InputError, NoInputsError, OutputExistsError
-from .outfile import atomic_output
 
 #: ``progress(step, done, total)``: step is "sealing" then "making DICOM objects"
 #: (of photos, scans and PDFs), or "decrypting" then "verifying".
@@ -131,7 +130,7 @@ def seal(
         target = target / sealed_file_name(now)
     if target.exists():
         raise OutputExistsError(f"{target} exists")
-    with atomic_output(target) as sink:
+    with age.atomic_output(target) as sink:
         manifest = seal_to(
             sink,
             inputs,

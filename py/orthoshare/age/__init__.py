@@ -31,6 +31,7 @@ from .format import Header, Stanza
 from .interfaces import Identity, Recipient
 from .keyfile import format_identity_file, parse_identity_file, parse_recipients_file
 from .mlkem768x25519 import HybridIdentity, HybridRecipient
+from .outfile import atomic_output
 from .scrypt import ScryptIdentity, ScryptRecipient
 from .x25519 import X25519Identity, X25519Recipient
 
@@ -56,6 +57,7 @@ __all__ = [
     "WrongPassphraseError",
     "X25519Identity",
     "X25519Recipient",
+    "atomic_output",
     "decrypt",
     "decrypt_bytes",
     "decrypt_file",

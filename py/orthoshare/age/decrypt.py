@@ -7,13 +7,13 @@ import io
 import os
 from collections.abc import Iterator, Sequence
 
-from ..outfile import atomic_output
 from . import format
 from .armor import BEGIN as ARMOR_BEGIN
 from .armor import ArmorReader
 from .encrypt import PAYLOAD_NONCE_SIZE
 from .errors import HeaderError, HeaderMACError, NoIdentityMatchError, WrongPassphraseError
 from .interfaces import Identity, Sink, Source
+from .outfile import atomic_output
 from .primitives import hkdf_sha256, hmac_sha256
 from .scrypt import STANZA_TYPE as SCRYPT
 from .scrypt import ScryptIdentity

@@ -8,12 +8,12 @@ import shutil
 from collections.abc import Sequence
 from types import TracebackType
 
-from ..outfile import atomic_output
 from . import format
 from .armor import ArmorWriter
 from .errors import KeyFormatError
 from .interfaces import Recipient, Sink, Source
 from .mlkem768x25519 import STANZA_TYPE as HYBRID
+from .outfile import atomic_output
 from .primitives import hkdf_sha256, hmac_sha256
 from .scrypt import STANZA_TYPE as SCRYPT
 from .stream import CHUNK_SIZE, StreamWriter

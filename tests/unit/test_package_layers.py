@@ -1,0 +1,60 @@
+"""The package's layers import one way: read from the sources, not from running them.
+
+Every ``import`` of every module under ``py/orthoshare`` is read with :mod:`ast`
+(inside functions too) and resolved to the orthoshare module it names.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import orthoshare
+
+PACKAGE = Path(orthoshare.__file__).parent
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported(path: Path) -> set[str]:
+    """The orthoshare modules (or packages) that the module at ``path`` imports."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.add(target)
+            # "from . import age" names a module, not a name in the package.
+            found |= {f"{target}.{alias.name}" for alias in node.names}
+    modules = {module_name(p) for p in PACKAGE.rglob("*.py")}
+    return {target for target in found if target in modules and target != name}
+
+
+def imports_of(package: str) -> dict[str, set[str]]:
+    root = PACKAGE.parent / package.replace(".", "/")
+    return {module_name(path): imported(path) for path in sorted(root.rglob("*.py"))}
+
+
+def test_the_age_layer_imports_nothing_else_of_the_package() -> None:
+    outside = {
+        module: sorted(t for t in targets if not t.startswith("orthoshare.age"))
+        for module, targets in imports_of("orthoshare.age").items()
+    }
+    assert {module: targets for module, targets in outside.items() if targets} == {}
+
+
+def test_the_import_reader_sees_relative_and_absolute_imports() -> None:
+    # pipeline imports the age package by name and its interfaces by a relative path.
+    assert {"orthoshare.age", "orthoshare.age.interfaces"} <= imported(PACKAGE / "pipeline.py")
+    assert "orthoshare.age.outfile" in imported(PACKAGE / "age" / "encrypt.py")
