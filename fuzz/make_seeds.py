@@ -23,8 +23,9 @@ from unittest import mock
 
 from orthoshare import age
 from orthoshare.age.armor import ArmorWriter
-from orthoshare.bundle.manifest import MANIFEST_NAME, Party, Patient
+from orthoshare.bundle.manifest import MANIFEST_NAME
 from orthoshare.bundle.writer import Annotation, Details, write_bundle
+from orthoshare.records import Party, Patient
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT / "fuzz" / "corpus"

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__, age, pipeline
-from .bundle.manifest import KINDS, Manifest, Party, Patient
+from .bundle.manifest import KINDS, Manifest
 from .bundle.writer import Annotation, Details
 from .errors import OrthoshareError, OutputExistsError, hint_for
 from .passphrase import generate_passphrase
+from .records import Party, Patient
 
 
 class _CommandLineError(Exception):

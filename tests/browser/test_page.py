@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Page
 
 from orthoshare import age, pipeline
-from orthoshare.bundle.manifest import Patient
 from orthoshare.bundle.writer import Details
+from orthoshare.records import Patient
 
 from .conftest import INTRANET_HOST, WORK_TIMEOUT_MS, open_page, screenshot, wait_for_state
 

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page
 
 from orthoshare import age, pipeline
-from orthoshare.bundle.manifest import Patient
+from orthoshare.records import Patient
 
 from .conftest import BOOT_TIMEOUT_MS, WORK_TIMEOUT_MS, screenshot, wait_for_state
 from .test_page import (

@@ -27,14 +27,7 @@ import pytest
 
 from orthoshare import age, pipeline
 from orthoshare.bundle import writer
-from orthoshare.bundle.manifest import (
-    COVER_NAME,
-    MANIFEST_NAME,
-    MAX_MANIFEST_SIZE,
-    Entry,
-    Manifest,
-    Patient,
-)
+from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Entry, Manifest
 from orthoshare.bundle.reader import MAX_MEMBERS
 from orthoshare.bundle.writer import Annotation, Details, write_bundle
 from orthoshare.errors import (
@@ -45,6 +38,7 @@ from orthoshare.errors import (
     TooManyFilesError,
     UnsafePathError,
 )
+from orthoshare.records import Patient
 
 from .support import InMemoryInput, assert_nothing_written, sha256, write_tree
 

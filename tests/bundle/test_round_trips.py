@@ -20,10 +20,11 @@ import pytest
 from hypothesis import given, settings
 
 from orthoshare import age, pipeline
-from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME, Party, Patient
+from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME
 from orthoshare.bundle.paths import check_member_name, check_unique
 from orthoshare.bundle.writer import Annotation, Details
 from orthoshare.errors import NoInputsError
+from orthoshare.records import Party, Patient
 
 from .strategies import InputSet, input_sets, write_inputs
 from .support import Tree, assert_round_trip, originals, sha256, time_limit, write_tree

@@ -18,9 +18,10 @@ from typing import BinaryIO
 
 import pytest
 
-from orthoshare.bundle.manifest import COVER_NAME, Cover, Manifest, Party, Patient
+from orthoshare.bundle.manifest import COVER_NAME, Cover, Manifest
 from orthoshare.bundle.reader import verify_bundle
 from orthoshare.errors import BundleError, ManifestError
+from orthoshare.records import Party, Patient
 
 CRASHES = Path(__file__).resolve().parent / "crashes"
 

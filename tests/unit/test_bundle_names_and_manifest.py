@@ -7,9 +7,10 @@ import unicodedata
 
 import pytest
 
-from orthoshare.bundle.manifest import Cover, DicomRef, Entry, Manifest, Party, Patient
+from orthoshare.bundle.manifest import Cover, Entry, Manifest
 from orthoshare.bundle.paths import check_member_name, check_unique, member_names
 from orthoshare.errors import ManifestError, UnsafePathError
+from orthoshare.records import DicomRef, Party, Patient
 
 
 def test_member_names_keep_folders_and_replace_characters_invalid_on_windows() -> None:

@@ -24,10 +24,10 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import generate_frames
 from pydicom.uid import UID
 
-from orthoshare.bundle.manifest import Patient
 from orthoshare.dicom import convert
 from orthoshare.dicom.study import Placement, Study
 from orthoshare.errors import InputError
+from orthoshare.records import Patient
 
 PYDICOM_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 

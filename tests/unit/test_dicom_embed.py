@@ -14,12 +14,12 @@ import pydicom
 import pytest
 
 from orthoshare import age, pipeline
-from orthoshare.bundle.manifest import Patient
 from orthoshare.bundle.writer import Details
 from orthoshare.dicom import convert
 from orthoshare.dicom.embed import EmbeddedDocument
 from orthoshare.dicom.study import Placement, Study
 from orthoshare.errors import InputError
+from orthoshare.records import Patient
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ import pytest
 from pydicom.fileset import FileSet
 
 from orthoshare import age, pipeline
-from orthoshare.bundle.manifest import Manifest, Patient
+from orthoshare.bundle.manifest import Manifest
 from orthoshare.bundle.writer import Details
 from orthoshare.errors import InputError
+from orthoshare.records import Patient
 
 # Files shipped inside the pydicom wheel (never fetched): CT, MR, Secondary Capture,
 # and JPEG variants, each a different vendor's encoding.

@@ -18,10 +18,11 @@ from test_dicom_convert import baseline_jpeg, binary_stl
 from test_dicom_identity import dicom_file
 
 from orthoshare import age, pipeline
-from orthoshare.bundle.manifest import Manifest, Patient
+from orthoshare.bundle.manifest import Manifest
 from orthoshare.bundle.writer import Annotation, Details
 from orthoshare.cli import main
 from orthoshare.errors import MixedPatientsError
+from orthoshare.records import Patient
 
 IDENTITY = age.X25519Identity.generate()
 SOP_CLASSES = {

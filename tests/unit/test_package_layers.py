@@ -54,7 +54,21 @@ def test_the_age_layer_imports_nothing_else_of_the_package() -> None:
     assert {module: targets for module, targets in outside.items() if targets} == {}
 
 
+def test_the_records_vocabulary_is_a_leaf() -> None:
+    assert imported(PACKAGE / "records.py") == set()
+
+
+def test_dicom_builds_on_the_records_vocabulary_not_on_the_bundle() -> None:
+    into_bundle = {
+        module: sorted(t for t in targets if t.startswith("orthoshare.bundle"))
+        for module, targets in imports_of("orthoshare.dicom").items()
+    }
+    assert {module: targets for module, targets in into_bundle.items() if targets} == {}
+
+
 def test_the_import_reader_sees_relative_and_absolute_imports() -> None:
     # pipeline imports the age package by name and its interfaces by a relative path.
     assert {"orthoshare.age", "orthoshare.age.interfaces"} <= imported(PACKAGE / "pipeline.py")
     assert "orthoshare.age.outfile" in imported(PACKAGE / "age" / "encrypt.py")
+    # and an import inside a function (dicom/ delays pydicom's that way).
+    assert "orthoshare.dicom.fileset" in imported(PACKAGE / "dicom" / "collect.py")

@@ -10,10 +10,11 @@ import pydicom.data
 import pytest
 from test_dicom_identity import dicom_file
 
-from orthoshare.bundle.manifest import SEXES, Patient
+from orthoshare.bundle.manifest import SEXES
 from orthoshare.dicom.identity import DicomIdentity, read_identity, readable_name
 from orthoshare.dicom.patients import check_patients, find_conflicts, suggested_patient
 from orthoshare.errors import MixedPatientsError, OrthoshareError
+from orthoshare.records import Patient
 
 _TEST_FILES = Path(pydicom.data.__file__).parent / "test_files"
 

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from orthoshare import age, pipeline
-from orthoshare.bundle.manifest import Patient
 from orthoshare.bundle.writer import Details
 from orthoshare.passphrase import generate_passphrase, strength
+from orthoshare.records import Patient
 
 
 def test_seal_and_open_report_progress_up_to_each_total(tmp_path: Path) -> None:

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from orthoshare.bundle.manifest import Entry, Manifest, Party, Patient, is_view_code
+from orthoshare.bundle.manifest import Entry, Manifest, is_view_code
 from orthoshare.dicom import views
 from orthoshare.dicom.views import Code, View, is_view, load_views, view
 from orthoshare.errors import ManifestError
+from orthoshare.records import Party, Patient
 
 PY_ROOT = Path(__file__).resolve().parents[2] / "py"
 

@@ -37,7 +37,7 @@ from pyodide.ffi import jsnull
 
 from .. import __version__, age, pipeline
 from ..age import primitives
-from ..bundle.manifest import COVER_NAME, Manifest, Party, Patient
+from ..bundle.manifest import COVER_NAME, Manifest
 from ..bundle.sniff import SNIFF_SIZE, sniff
 from ..bundle.writer import Annotation, Details
 from ..dicom.identity import DicomIdentity, read_identity
@@ -46,6 +46,7 @@ from ..dicom.views import load_views
 from ..errors import InputError, OrthoshareError, hint_for
 from ..passphrase import generate_passphrase as _generate_passphrase
 from ..passphrase import strength
+from ..records import Party, Patient
 from .jsio import BlobSpool, ChunkWriter, open_blob
 from .primitives import JSPrimitives
 
@@ -515,9 +516,7 @@ def open_(
     try:
         identities = _identities(request_json)
         size = int(file.size)
-        spool = BlobSpool(
-            read_slice, make_blob if _given(make_blob) else None, block=_READ_PIECE
-        )
+        spool = BlobSpool(read_slice, make_blob if _given(make_blob) else None, block=_READ_PIECE)
         # Buffered to give the spool few, large writes (it caches what it reads itself).
         spooled = io.BufferedRandom(spool, buffer_size=_READ_PIECE)
         try:

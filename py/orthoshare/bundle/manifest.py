@@ -14,12 +14,11 @@ from typing import Any
 
 from ..dicom.views import is_view
 from ..errors import ManifestError
+from ..records import DicomRef, Party, Patient
 
 FORMAT = "orthoshare/1"
 MANIFEST_NAME = "ORTHOSHARE.json"
 COVER_NAME = "INDEX.HTM"
-ORIGINALS_DIR = "ORIGINAL/"
-DICOM_DIR = "DICOM/"
 KINDS = ("photo", "radiograph", "scan", "document", "dicom", "other")
 SEXES = ("", "F", "M", "O")
 #: A manifest larger than this is refused before it is parsed.
@@ -50,55 +49,6 @@ def is_view_code(code: str) -> bool:
     well-formed code that names no view (EV99, IV3D04) is refused too.
     """
     return is_view(code)
-
-
-@dataclass(frozen=True)
-class Party:
-    """Who sends (name, organization, contact) or receives (name) the records."""
-
-    name: str = ""
-    organization: str = ""
-    contact: str = ""
-
-
-@dataclass(frozen=True)
-class Patient:
-    """Whose records these are.
-
-    ``birth_date`` is ``YYYY-MM-DD`` or empty; ``sex`` is F, M, O or empty.
-    """
-
-    name: str = ""
-    id: str = ""
-    birth_date: str = ""
-    sex: str = ""
-
-
-@dataclass(frozen=True)
-class DicomRef:
-    """The identity of a DICOM object in the bundle, and what the receiver is shown of it.
-
-    Text values are as the object holds them (``patient_name`` in DICOM PN form,
-    ``study_date`` as DA ``YYYYMMDD``), empty when absent.
-    """
-
-    sop_class_uid: str
-    sop_instance_uid: str
-    study_instance_uid: str
-    series_instance_uid: str
-    patient_id: str
-    patient_name: str = ""
-    modality: str = ""
-    study_date: str = ""
-    study_description: str = ""
-
-    @property
-    def study_summary(self) -> str:
-        """The object's study as imaging software lists it: ``"CT · 2024-03-01 · CBCT"``."""
-        date = self.study_date
-        if len(date) == 8 and date.isdigit():
-            date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
-        return " · ".join(v for v in (self.modality, date, self.study_description) if v)
 
 
 @dataclass(frozen=True)

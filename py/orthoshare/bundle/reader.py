@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import EntryMismatchError, ManifestError, OutputExistsError, UnsafePathError
+from ..records import PIECE
 from .hashing import HashedMember
 from .manifest import COVER_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest
 from .paths import check_member_name, check_unique
 
-_PIECE = 1 << 20
 _LOCAL_HEADER_SIZE = 30
 _UTF8_NAME = 0x800
 # Traditional and strong encryption (APPNOTE 4.4.4).
@@ -62,7 +62,7 @@ def _hash_member(
     with archive.open(info) as member:
         # Read at most one byte past the promised size, so a ZIP that lies
         # about sizes (or inflates without end) cannot make this run away.
-        while count <= size and (piece := member.read(min(_PIECE, size + 1 - count))):
+        while count <= size and (piece := member.read(min(PIECE, size + 1 - count))):
             digest.update(piece)
             count += len(piece)
             on_bytes(len(piece))
@@ -141,7 +141,7 @@ class VerifiedBundle:
                 target = staging.joinpath(*name.split("/"))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with self._archive.open(name) as src, open(target, "xb") as dst:
-                    shutil.copyfileobj(src, dst, _PIECE)
+                    shutil.copyfileobj(src, dst, PIECE)
             if out_dir.exists():
                 out_dir.rmdir()
             os.replace(staging, out_dir)

@@ -26,25 +26,13 @@ from .. import __version__
 from ..age.interfaces import Sink
 from ..dicom.collect import CONVERTIBLE, DicomPart, Made
 from ..errors import InputError, ManifestError, NoInputsError, TooManyFilesError
+from ..records import DICOM_DIR, ORIGINALS_DIR, PIECE, Party, Patient
 from .cover import render_cover
-from .manifest import (
-    COVER_NAME,
-    DICOM_DIR,
-    KINDS,
-    MANIFEST_NAME,
-    ORIGINALS_DIR,
-    Cover,
-    Entry,
-    Manifest,
-    Party,
-    Patient,
-    is_view_code,
-)
+from .manifest import COVER_NAME, KINDS, MANIFEST_NAME, Cover, Entry, Manifest, is_view_code
 from .paths import member_names, readable
 from .reader import MAX_MEMBERS
 from .sniff import SNIFF_SIZE, sniff
 
-_PIECE = 1 << 20
 #: ``progress(done, total)``: bytes of input written so far, and in all.
 Progress = Callable[[int, int], None]
 
@@ -122,7 +110,7 @@ def _copy(
     out.write(head)
     written = len(head)
     on_bytes(len(head))
-    while piece := rest.read(_PIECE):
+    while piece := rest.read(PIECE):
         digest.update(piece)
         out.write(piece)
         written += len(piece)

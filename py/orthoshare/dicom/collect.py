@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
-from ..bundle.manifest import DICOM_DIR, DicomRef, Patient
+from ..records import DICOM_DIR, DicomRef, Patient
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset

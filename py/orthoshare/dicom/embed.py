@@ -18,6 +18,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import InputError
+from ..records import PIECE
 
 if TYPE_CHECKING:
     from pydicom.dataset import FileDataset
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 # Encapsulated Document, OB, empty, as explicit VR little endian encodes it.
 _EMPTY_DOCUMENT = struct.pack("<HH2s2xI", 0x0042, 0x0011, b"OB", 0)
-_PIECE = 1 << 20
 
 
 class EmbeddedDocument:
@@ -71,7 +71,7 @@ class EmbeddedDocument:
         left = self._content.size
         with self._content.open() as stream:
             while left:
-                piece = stream.read(min(left, _PIECE))
+                piece = stream.read(min(left, PIECE))
                 if not piece:
                     raise InputError(f"{self._name} changed size while it was being read")
                 left -= len(piece)

@@ -23,8 +23,8 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ..bundle.manifest import DicomRef
 from ..errors import InputError
+from ..records import DicomRef
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import InputError
+from ..records import PIECE
 from . import convert
 from .convert import DOCUMENT_FORMATS, DocumentFormat
 from .embed import EmbeddedDocument
@@ -120,13 +121,12 @@ class Generator:
 _DOCUMENT_KINDS: dict[DocumentFormat, str] = {
     "pdf": "document", "stl": "scan", "obj": "scan", "mtl": "scan",
 }  # fmt: skip
-_PIECE = 1 << 20
 
 
 def _read_whole(original: Readable, name: str) -> bytes:
     data = bytearray()
     with original.open() as stream:
-        while len(data) <= original.size and (piece := stream.read(_PIECE)):
+        while len(data) <= original.size and (piece := stream.read(PIECE)):
             data += piece
     if len(data) != original.size:
         raise InputError(f"{name} changed size while it was being read")

@@ -22,8 +22,8 @@ import unicodedata
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-from ..bundle.manifest import Patient
 from ..errors import MixedPatientsError
+from ..records import Patient
 from .identity import DicomIdentity, readable_name
 
 __all__ = ["check_patients", "find_conflicts", "suggested_patient"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..bundle.manifest import Patient
+from ..records import Patient
 
 
 @dataclass(frozen=True)

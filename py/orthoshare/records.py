@@ -1,0 +1,66 @@
+"""The records' shared vocabulary: who they are of and from, a DICOM object's identity,
+where things go in a bundle, and how much is read at a time.
+
+A leaf: it imports only the standard library, so that ``bundle`` and ``dicom``
+both build on it without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Where the originals and the DICOM file-set live in a bundle.
+ORIGINALS_DIR = "ORIGINAL/"
+DICOM_DIR = "DICOM/"
+
+#: How many bytes a streaming copy reads at a time.
+PIECE = 1 << 20
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who sends (name, organization, contact) or receives (name) the records."""
+
+    name: str = ""
+    organization: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class Patient:
+    """Whose records these are.
+
+    ``birth_date`` is ``YYYY-MM-DD`` or empty; ``sex`` is F, M, O or empty.
+    """
+
+    name: str = ""
+    id: str = ""
+    birth_date: str = ""
+    sex: str = ""
+
+
+@dataclass(frozen=True)
+class DicomRef:
+    """The identity of a DICOM object in the bundle, and what the receiver is shown of it.
+
+    Text values are as the object holds them (``patient_name`` in DICOM PN form,
+    ``study_date`` as DA ``YYYYMMDD``), empty when absent.
+    """
+
+    sop_class_uid: str
+    sop_instance_uid: str
+    study_instance_uid: str
+    series_instance_uid: str
+    patient_id: str
+    patient_name: str = ""
+    modality: str = ""
+    study_date: str = ""
+    study_description: str = ""
+
+    @property
+    def study_summary(self) -> str:
+        """The object's study as imaging software lists it: ``"CT · 2024-03-01 · CBCT"``."""
+        date = self.study_date
+        if len(date) == 8 and date.isdigit():
+            date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+        return " · ".join(v for v in (self.modality, date, self.study_description) if v)
