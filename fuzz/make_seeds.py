@@ -25,6 +25,7 @@ from orthoshare import age
 from orthoshare.age.armor import ArmorWriter
 from orthoshare.bundle.manifest import MANIFEST_NAME
 from orthoshare.bundle.writer import Annotation, Details, write_bundle
+from orthoshare.dicom.collect import DicomPart
 from orthoshare.records import Party, Patient
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +95,9 @@ def armored(data: bytes) -> bytes:
 
 def bundle(inputs: list[MemoryInput], annotations: list[Annotation]) -> bytes:
     out = io.BytesIO()
-    write_bundle(out, inputs, DETAILS, annotations, now=SEALED_AT)
+    write_bundle(
+        out, inputs, DETAILS, annotations, dicom=DicomPart(DETAILS.patient, False), now=SEALED_AT
+    )
     return out.getvalue()
 
 

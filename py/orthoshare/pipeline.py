@@ -24,6 +24,7 @@ from .bundle.hashing import MemberHasher
 from .bundle.manifest import Manifest
 from .bundle.reader import VerifiedBundle, verify_bundle
 from .bundle.writer import Annotation, Details, InputFile, write_bundle
+from .dicom.collect import DicomPart
 from .errors import InputError, NoInputsError, OutputExistsError
 
 #: ``progress(step, done, total)``: step is "sealing" then "making DICOM objects"
@@ -173,15 +174,16 @@ def seal_to(
             progress("making DICOM objects", done, total)
 
     with age.Encryptor(sink, recipients, armor=armor) as sealed:
+        details = details or Details()
         manifest = write_bundle(
             sealed,
             inputs,
-            details or Details(),
+            details,
             annotations,
+            dicom=DicomPart(details.patient, allow_mixed_patients),
             progress=on_bytes,
             converting=on_converted,
             now=now,
-            allow_mixed_patients=allow_mixed_patients,
         )
     return manifest
 

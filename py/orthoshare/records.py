@@ -8,6 +8,7 @@ both build on it without importing each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import BinaryIO, Protocol
 
 #: Where the originals and the DICOM file-set live in a bundle.
 ORIGINALS_DIR = "ORIGINAL/"
@@ -64,3 +65,26 @@ class DicomRef:
         if len(date) == 8 and date.isdigit():
             date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
         return " · ".join(v for v in (self.modality, date, self.study_description) if v)
+
+
+class Readable(Protocol):
+    """Something to seal that can be read again from its start."""
+
+    @property
+    def size(self) -> int: ...
+
+    def open(self) -> BinaryIO:
+        """Open it for reading from the start."""
+        ...
+
+
+@dataclass(frozen=True)
+class Made:
+    """A DICOM object made of an original: where the bundle keeps it, how to read it,
+    what it is, and the original's path in the bundle."""
+
+    source: Readable
+    path: str
+    original_name: str
+    ref: DicomRef
+    derived_from: str

@@ -30,6 +30,7 @@ from orthoshare.bundle import writer
 from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Entry, Manifest
 from orthoshare.bundle.reader import MAX_MEMBERS
 from orthoshare.bundle.writer import Annotation, Details, write_bundle
+from orthoshare.dicom.collect import DicomPart
 from orthoshare.errors import (
     EntryMismatchError,
     InputError,
@@ -273,7 +274,7 @@ def test_more_files_than_a_receiver_opens_are_refused_before_any_work() -> None:
     inputs = [InMemoryInput((f"{n}.txt",), b"") for n in range(MAX_MEMBERS - 2)]
     out = io.BytesIO()
     with pytest.raises(TooManyFilesError, match=f"{MAX_MEMBERS - 3} at most"):
-        write_bundle(out, inputs, Details())
+        write_bundle(out, inputs, Details(), dicom=DicomPart(Patient(), False))
     assert out.getvalue() == b""
 
 

@@ -17,7 +17,9 @@ import pytest
 from orthoshare.bundle.hashing import MemberHasher
 from orthoshare.bundle.reader import verify_bundle
 from orthoshare.bundle.writer import Details, write_bundle
+from orthoshare.dicom.collect import DicomPart
 from orthoshare.errors import EntryMismatchError
+from orthoshare.records import Patient
 
 from .support import InMemoryInput, sha256
 
@@ -25,7 +27,13 @@ from .support import InMemoryInput, sha256
 def bundle_of(files: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     inputs = [InMemoryInput((name,), data) for name, data in files.items()]
-    write_bundle(out, inputs, Details(), now=datetime(2026, 1, 1, tzinfo=UTC))
+    write_bundle(
+        out,
+        inputs,
+        Details(),
+        dicom=DicomPart(Patient(), False),
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     return out.getvalue()
 
 

@@ -23,6 +23,8 @@ import pytest
 from orthoshare import age, pipeline
 from orthoshare.bundle.reader import verify_bundle
 from orthoshare.bundle.writer import Details, write_bundle
+from orthoshare.dicom.collect import DicomPart
+from orthoshare.records import Patient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN = REPO_ROOT / "tests" / "node" / "run.mjs"
@@ -104,7 +106,9 @@ def test_data_offsets_find_stored_bytes_past_local_extra_fields(tmp_path: Path) 
     for name, data in originals.items():
         (records / name).write_bytes(data)
     plain = io.BytesIO()
-    write_bundle(plain, pipeline.collect_inputs([records]), Details())
+    write_bundle(
+        plain, pipeline.collect_inputs([records]), Details(), dicom=DicomPart(Patient(), False)
+    )
     with_extra = io.BytesIO()
     # An "unknown" extra record (id 0xCAFE, 4 bytes); zipfile writes it in the local header.
     extra = struct.pack("<HH4s", 0xCAFE, 4, b"test")

@@ -66,6 +66,17 @@ def test_dicom_builds_on_the_records_vocabulary_not_on_the_bundle() -> None:
     assert {module: targets for module, targets in into_bundle.items() if targets} == {}
 
 
+def test_the_bundle_reaches_dicom_only_for_the_table_of_view_codes() -> None:
+    # The pipeline hands the writer its DICOM collector (bundle.writer.DicomCollector).
+    into_dicom = {
+        module: sorted(t for t in targets if t.startswith("orthoshare.dicom"))
+        for module, targets in imports_of("orthoshare.bundle").items()
+    }
+    assert {module: targets for module, targets in into_dicom.items() if targets} == {
+        "orthoshare.bundle.manifest": ["orthoshare.dicom.views"]
+    }
+
+
 def test_the_import_reader_sees_relative_and_absolute_imports() -> None:
     # pipeline imports the age package by name and its interfaces by a relative path.
     assert {"orthoshare.age", "orthoshare.age.interfaces"} <= imported(PACKAGE / "pipeline.py")

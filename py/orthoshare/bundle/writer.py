@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import BinaryIO, Protocol
 
 from .. import __version__
 from ..age.interfaces import Sink
-from ..dicom.collect import CONVERTIBLE, DicomPart, Made
 from ..errors import InputError, ManifestError, NoInputsError, TooManyFilesError
-from ..records import DICOM_DIR, ORIGINALS_DIR, PIECE, Party, Patient
+from ..records import DICOM_DIR, ORIGINALS_DIR, PIECE, DicomRef, Made, Party, Patient, Readable
 from .cover import render_cover
 from .manifest import COVER_NAME, KINDS, MANIFEST_NAME, Cover, Entry, Manifest, is_view_code
 from .paths import member_names, readable
@@ -37,7 +36,7 @@ from .sniff import SNIFF_SIZE, sniff
 Progress = Callable[[int, int], None]
 
 
-class InputFile(Protocol):
+class InputFile(Readable, Protocol):
     """One file to seal: where it sits among the inputs, its size, how to read it."""
 
     @property
@@ -45,11 +44,40 @@ class InputFile(Protocol):
         """Its path relative to what the user picked, e.g. ``("scans", "upper.stl")``."""
         ...
 
-    @property
-    def size(self) -> int: ...
 
-    def open(self) -> BinaryIO:
-        """Open it for reading from the start."""
+class DicomCollector(Protocol):
+    """The DICOM part of one bundle as the writer drives it; the pipeline hands the
+    writer one (:class:`orthoshare.dicom.collect.DicomPart`), so that the bundle layer
+    does not import DICOM."""
+
+    def add_input(
+        self, size: int, stream: BinaryIO, original_name: str, original_path: str
+    ) -> tuple[str, DicomRef]:
+        """Take a DICOM input; return where the bundle stores it, and what it is."""
+        ...
+
+    def add_original(
+        self, source: Readable, entry_path: str, fmt: str, kind: str, label: str | None,
+        view: str | None, radiograph: str | None, original_name: str,
+    ) -> None:  # fmt: skip
+        """Take an original, which becomes a DICOM object if its format allows."""
+        ...
+
+    @property
+    def originals_size(self) -> int:
+        """The bytes of the originals taken to become DICOM objects."""
+        ...
+
+    def patient(self) -> Patient:
+        """The patient the manifest records."""
+        ...
+
+    def generated(self, now: datetime, description: str) -> Iterator[Made]:
+        """The DICOM objects of the originals, each to be stored before the next is made."""
+        ...
+
+    def dicomdir(self) -> bytes | None:
+        """The DICOMDIR of every object, or None if there is none."""
         ...
 
 
@@ -205,10 +233,10 @@ def write_bundle(
     details: Details,
     annotations: Sequence[Annotation] | None = None,
     *,
+    dicom: DicomCollector,
     progress: Progress | None = None,
     converting: Progress | None = None,
     now: datetime | None = None,
-    allow_mixed_patients: bool = False,
 ) -> Manifest:
     """Write the bundle of ``inputs`` to ``dst`` and return its manifest.
 
@@ -222,6 +250,9 @@ def write_bundle(
         Patient, sender, recipient, note and consent.
     annotations : sequence of Annotation, optional
         One per input (label, view, kind override), or ``None``.
+    dicom : DicomCollector
+        Takes the DICOM inputs and the originals, and makes the file-set; it raises
+        MixedPatientsError when a DICOM input names another patient.
     progress : callable, optional
         Called as ``progress(done, total)`` in bytes while inputs are written.
     converting : callable, optional
@@ -229,16 +260,13 @@ def write_bundle(
         of photos, scans and PDFs are written, after the inputs: ``total`` is the
         originals' bytes, which their objects are about the size of (``done`` is
         capped there, and reaches it at the end).
-    allow_mixed_patients : bool, optional
-        Seal even if DICOM inputs name different patients, or another patient
-        than the one entered (the sender confirmed it).
 
     Raises
     ------
     NoInputsError
         If ``inputs`` is empty.
     MixedPatientsError
-        If the DICOM inputs name more than one patient, unless allowed.
+        If ``dicom`` finds the DICOM inputs name more than one patient.
     InputError
         If an input changes size while it is read, or an annotation is invalid.
     """
@@ -271,7 +299,6 @@ def write_bundle(
 
     archive = _BundleZip(dst, now)
     entries = []
-    dicom = DicomPart(details.patient, allow_mixed_patients)
     for item, name, annotation in zip(inputs, names, annotations, strict=True):
         original_name = "/".join(readable(p) for p in item.parts)
         try:
@@ -302,7 +329,7 @@ def write_bundle(
                 dicom=dicom_ref,
             )
         )
-        if sniffed.format in CONVERTIBLE:
+        if sniffed.kind != "dicom":
             dicom.add_original(
                 item, name, sniffed.format, kind, annotation.label, annotation.view,
                 annotation.radiograph, original_name,

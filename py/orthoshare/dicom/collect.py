@@ -17,9 +17,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
-from ..records import DICOM_DIR, DicomRef, Patient
+from ..records import DICOM_DIR, DicomRef, Made, Patient, Readable
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -35,15 +35,6 @@ CONVERTIBLE = frozenset({"jpeg", "png", "pdf", "stl", "obj", "mtl"})
 _ENTERED = re.compile(r"\S")
 
 
-class Readable(Protocol):
-    """An input that can be read again from its start."""
-
-    @property
-    def size(self) -> int: ...
-
-    def open(self) -> BinaryIO: ...
-
-
 @dataclass(frozen=True)
 class _Encoded:
     """A generated object, encoded."""
@@ -56,17 +47,6 @@ class _Encoded:
 
     def open(self) -> BinaryIO:
         return io.BytesIO(self.data)
-
-
-@dataclass(frozen=True)
-class Made:
-    """A generated object: where the bundle keeps it, how to read it, what it is."""
-
-    source: Readable
-    path: str
-    original_name: str
-    ref: DicomRef
-    derived_from: str
 
 
 class DicomPart:
@@ -111,7 +91,9 @@ class DicomPart:
         self, source: Readable, entry_path: str, fmt: str, kind: str, label: str | None,
         view: str | None, radiograph: str | None, original_name: str,
     ) -> None:  # fmt: skip
-        """Take an original that may become a DICOM object."""
+        """Take an original, which becomes a DICOM object if its format is CONVERTIBLE."""
+        if fmt not in CONVERTIBLE:
+            return
         from .generate import Source
 
         chosen: Literal["panoramic", "cephalometric"] | None = (

@@ -18,12 +18,11 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import InputError
-from ..records import PIECE
+from ..records import PIECE, Readable
 
 if TYPE_CHECKING:
     from pydicom.dataset import FileDataset
 
-    from .collect import Readable
 
 # Encapsulated Document, OB, empty, as explicit VR little endian encodes it.
 _EMPTY_DOCUMENT = struct.pack("<HH2s2xI", 0x0042, 0x0011, b"OB", 0)

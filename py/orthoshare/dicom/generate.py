@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import InputError
-from ..records import PIECE
+from ..records import PIECE, Readable
 from . import convert
 from .convert import DOCUMENT_FORMATS, DocumentFormat
 from .embed import EmbeddedDocument
@@ -25,7 +25,6 @@ from .views import view as ada_view
 if TYPE_CHECKING:
     from pydicom.dataset import FileDataset
 
-    from .collect import Readable
 
 Radiograph = Literal["panoramic", "cephalometric"]
 #: The series number of each kind of generated object.
