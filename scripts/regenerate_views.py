@@ -1,4 +1,4 @@
-"""Regenerate ``py/orthoshare/dicom/views.json``, the ADA-1100 views, from their published sources.
+"""Regenerate ``py/orthoshare/views.json``, the ADA-1100 views, from their published sources.
 
 Usage::
 
@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "py" / "orthoshare" / "dicom" / "views.json"
+TARGET = ROOT / "py" / "orthoshare" / "views.json"
 
 #: The format of views.json; views.py refuses any other.
 FORMAT = "orthoshare-views/1"

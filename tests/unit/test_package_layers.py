@@ -54,8 +54,9 @@ def test_the_age_layer_imports_nothing_else_of_the_package() -> None:
     assert {module: targets for module, targets in outside.items() if targets} == {}
 
 
-def test_the_records_vocabulary_is_a_leaf() -> None:
+def test_the_records_vocabulary_and_the_view_table_are_leaves() -> None:
     assert imported(PACKAGE / "records.py") == set()
+    assert imported(PACKAGE / "views.py") == set()
 
 
 def test_dicom_builds_on_the_records_vocabulary_not_on_the_bundle() -> None:
@@ -66,15 +67,13 @@ def test_dicom_builds_on_the_records_vocabulary_not_on_the_bundle() -> None:
     assert {module: targets for module, targets in into_bundle.items() if targets} == {}
 
 
-def test_the_bundle_reaches_dicom_only_for_the_table_of_view_codes() -> None:
+def test_the_bundle_does_not_import_dicom() -> None:
     # The pipeline hands the writer its DICOM collector (bundle.writer.DicomCollector).
     into_dicom = {
         module: sorted(t for t in targets if t.startswith("orthoshare.dicom"))
         for module, targets in imports_of("orthoshare.bundle").items()
     }
-    assert {module: targets for module, targets in into_dicom.items() if targets} == {
-        "orthoshare.bundle.manifest": ["orthoshare.dicom.views"]
-    }
+    assert {module: targets for module, targets in into_dicom.items() if targets} == {}
 
 
 def test_the_import_reader_sees_relative_and_absolute_imports() -> None:

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from orthoshare import views
 from orthoshare.bundle.manifest import Entry, Manifest, is_view_code
-from orthoshare.dicom import views
-from orthoshare.dicom.views import Code, View, is_view, load_views, view
 from orthoshare.errors import ManifestError
 from orthoshare.records import Party, Patient
+from orthoshare.views import Code, View, is_view, load_views, view
 
 PY_ROOT = Path(__file__).resolve().parents[2] / "py"
 
@@ -39,7 +39,7 @@ VARIABLE_PROJECTION = {"IV28", "IV30", "EV40"}
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
     """views.json as the package ships it, parsed without the module's reader."""
-    text = resources.files("orthoshare.dicom").joinpath("views.json").read_text("utf-8")
+    text = resources.files("orthoshare").joinpath("views.json").read_text("utf-8")
     parsed: dict[str, Any] = json.loads(text)
     return parsed
 
@@ -280,5 +280,5 @@ def test_a_manifest_naming_a_well_formed_but_missing_view_is_refused() -> None:
 def test_the_package_data_ships_views_json_in_the_wheel() -> None:
     with (PY_ROOT / "pyproject.toml").open("rb") as file:
         settings = tomllib.load(file)
-    assert "views.json" in settings["tool"]["setuptools"]["package-data"]["orthoshare.dicom"]
-    assert (PY_ROOT / "orthoshare" / "dicom" / "views.json").is_file()
+    assert "views.json" in settings["tool"]["setuptools"]["package-data"]["orthoshare"]
+    assert (PY_ROOT / "orthoshare" / "views.json").is_file()

@@ -42,11 +42,11 @@ from ..bundle.sniff import SNIFF_SIZE, sniff
 from ..bundle.writer import Annotation, Details
 from ..dicom.identity import DicomIdentity, read_identity
 from ..dicom.patients import find_conflicts, suggested_patient
-from ..dicom.views import load_views
 from ..errors import InputError, OrthoshareError, hint_for
 from ..passphrase import generate_passphrase as _generate_passphrase
 from ..passphrase import strength
 from ..records import Party, Patient
+from ..views import load_views
 from .jsio import BlobSpool, ChunkWriter, open_blob
 from .primitives import JSPrimitives
 

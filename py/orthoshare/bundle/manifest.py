@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..dicom.views import is_view
 from ..errors import ManifestError
 from ..records import DicomRef, Party, Patient
+from ..views import is_view
 
 FORMAT = "orthoshare/1"
 MANIFEST_NAME = "ORTHOSHARE.json"
@@ -45,7 +45,7 @@ _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 def is_view_code(code: str) -> bool:
     """Whether ``code`` is one of the 82 ADA-1100 views: EV01, IV30, IV3D01, EV3D06…
 
-    It consults the table of ``orthoshare.dicom.views`` rather than a pattern, so a
+    It consults the table of ``orthoshare.views`` rather than a pattern, so a
     well-formed code that names no view (EV99, IV3D04) is refused too.
     """
     return is_view(code)

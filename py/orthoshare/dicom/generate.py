@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Literal
 
 from ..errors import InputError
 from ..records import PIECE, Readable
+from ..views import view as ada_view
 from . import convert
 from .convert import DOCUMENT_FORMATS, DocumentFormat
 from .embed import EmbeddedDocument
 from .study import Placement, Study
-from .views import view as ada_view
 
 if TYPE_CHECKING:
     from pydicom.dataset import FileDataset

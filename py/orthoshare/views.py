@@ -236,7 +236,7 @@ def coding_scheme() -> CodingScheme:
 def _table() -> tuple[Mapping[str, View], CodingScheme]:
     # Cached: every manifest entry asks is_view, and the file never changes at run time.
     text = (
-        resources.files(__package__ or "orthoshare.dicom")
+        resources.files(__package__ or "orthoshare")
         .joinpath(TABLE_NAME)
         .read_text(encoding="utf-8")
     )
