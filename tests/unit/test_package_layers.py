@@ -19,6 +19,9 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+MODULES = {module_name(path) for path in PACKAGE.rglob("*.py")}
+
+
 def imported(path: Path) -> set[str]:
     """The orthoshare modules (or packages) that the module at ``path`` imports."""
     name = module_name(path)
@@ -34,11 +37,11 @@ def imported(path: Path) -> set[str]:
                 target = ".".join([*base, node.module] if node.module else base)
             else:
                 target = node.module or ""
-            found.add(target)
-            # "from . import age" names a module, not a name in the package.
-            found |= {f"{target}.{alias.name}" for alias in node.names}
-    modules = {module_name(p) for p in PACKAGE.rglob("*.py")}
-    return {target for target in found if target in modules and target != name}
+            for alias in node.names:
+                # "from . import age" names a module; "from .x import y", a name in x.
+                submodule = f"{target}.{alias.name}"
+                found.add(submodule if submodule in MODULES else target)
+    return {target for target in found if target in MODULES and target != name}
 
 
 def imports_of(package: str) -> dict[str, set[str]]:
@@ -74,6 +77,37 @@ def test_the_bundle_does_not_import_dicom() -> None:
         for module, targets in imports_of("orthoshare.bundle").items()
     }
     assert {module: targets for module, targets in into_dicom.items() if targets} == {}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle a depth-first walk of ``graph`` meets, as the modules along it."""
+    found: list[list[str]] = []
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = "on the path"
+        path.append(module)
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == "on the path":
+                found.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
+    return found
+
+
+def test_no_module_of_the_package_imports_itself_through_others() -> None:
+    assert cycles(imports_of("orthoshare")) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
 
 
 def test_the_import_reader_sees_relative_and_absolute_imports() -> None:
