@@ -26,6 +26,7 @@ from .bundle.reader import VerifiedBundle, verify_bundle
 from .bundle.writer import Annotation, Details, InputFile, write_bundle
 from .dicom.collect import DicomPart
 from .errors import InputError, NoInputsError, OutputExistsError
+from .records import ByteProgress
 
 #: ``progress(step, done, total)``: step is "sealing" then "making DICOM objects"
 #: (of photos, scans and PDFs), or "decrypting" then "verifying".
@@ -201,7 +202,7 @@ class _CountingReader:
         return data
 
 
-def _verify_progress(progress: Progress | None) -> Callable[[int, int], None] | None:
+def _verify_progress(progress: Progress | None) -> ByteProgress | None:
     if progress is None:
         return None
     return lambda done, total: progress("verifying", done, total)

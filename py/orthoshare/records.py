@@ -7,6 +7,7 @@ both build on it without importing each other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
@@ -16,6 +17,10 @@ DICOM_DIR = "DICOM/"
 
 #: How many bytes a streaming copy reads at a time.
 PIECE = 1 << 20
+
+#: ``progress(done, total)``: bytes done so far, and in all (a layer's own progress;
+#: the pipeline names its steps around it).
+ByteProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

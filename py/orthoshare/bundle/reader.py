@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import EntryMismatchError, ManifestError, OutputExistsError, UnsafePathError
-from ..records import PIECE
+from ..records import PIECE, ByteProgress
 from .hashing import HashedMember
 from .manifest import COVER_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest
 from .paths import check_member_name, check_unique
@@ -42,8 +42,6 @@ MAX_MEMBERS = MAX_MANIFEST_SIZE // 256
 #: an extra field of 28 bytes at most from zipfile) is shorter than its manifest
 #: entry, so a larger directory lists more files than a manifest under its cap can.
 MAX_DIRECTORY_SIZE = MAX_MANIFEST_SIZE
-#: ``progress(done, total)``: bytes verified so far, and in all.
-Progress = Callable[[int, int], None]
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -204,7 +202,7 @@ def _check_member_count(file: BinaryIO) -> None:
 
 def verify_bundle(
     file: BinaryIO,
-    progress: Progress | None = None,
+    progress: ByteProgress | None = None,
     hashed: Mapping[int, HashedMember] | None = None,
 ) -> VerifiedBundle:
     """Open the bundle ZIP in ``file`` (seekable) and verify all of it.
@@ -292,7 +290,7 @@ def _verify(
     infos: list[zipfile.ZipInfo],
     size: int,
     hashed: Mapping[int, HashedMember],
-    progress: Progress | None,
+    progress: ByteProgress | None,
 ) -> VerifiedBundle:
     names = [info.filename for info in infos]
     for info in infos:

@@ -25,15 +25,22 @@ from typing import BinaryIO, Protocol
 from .. import __version__
 from ..age.interfaces import Sink
 from ..errors import InputError, ManifestError, NoInputsError, TooManyFilesError
-from ..records import DICOM_DIR, ORIGINALS_DIR, PIECE, DicomRef, Made, Party, Patient, Readable
+from ..records import (
+    DICOM_DIR,
+    ORIGINALS_DIR,
+    PIECE,
+    ByteProgress,
+    DicomRef,
+    Made,
+    Party,
+    Patient,
+    Readable,
+)
 from .cover import render_cover
 from .manifest import COVER_NAME, KINDS, MANIFEST_NAME, Cover, Entry, Manifest, is_view_code
 from .paths import member_names, readable
 from .reader import MAX_MEMBERS
 from .sniff import SNIFF_SIZE, sniff
-
-#: ``progress(done, total)``: bytes of input written so far, and in all.
-Progress = Callable[[int, int], None]
 
 
 class InputFile(Readable, Protocol):
@@ -234,8 +241,8 @@ def write_bundle(
     annotations: Sequence[Annotation] | None = None,
     *,
     dicom: DicomCollector,
-    progress: Progress | None = None,
-    converting: Progress | None = None,
+    progress: ByteProgress | None = None,
+    converting: ByteProgress | None = None,
     now: datetime | None = None,
 ) -> Manifest:
     """Write the bundle of ``inputs`` to ``dst`` and return its manifest.
