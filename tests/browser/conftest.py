@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ INTRANET_HOST = "intranet.test"
 SCREENSHOTS = REPO / "build" / "screenshots"
 BOOT_TIMEOUT_MS = 60_000
 WORK_TIMEOUT_MS = 120_000
+#: The schemes a single file opened from file:// may request: itself and what it makes.
+LOCAL_SCHEMES = {"file", "blob", "data"}
 
 
 def _serve_module() -> Any:
@@ -43,6 +46,14 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, str(REPO / "build.py"), "--out", str(out)], check=True, timeout=600
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def single_file(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The single file of a fresh build, alone in a folder (a USB stick, say), so that
+    nothing beside it can be loaded by accident."""
+    stick = tmp_path_factory.mktemp("usb-stick")
+    return Path(shutil.copyfile(dist / "orthoshare.html", stick / "orthoshare.html"))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import shutil
 import struct
 import threading
 import zlib
@@ -174,13 +173,6 @@ def site_without_header(dist: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def lone_single_file(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The single file alone in a folder, as on a USB stick."""
-    stick = tmp_path_factory.mktemp("usb-stick")
-    return Path(shutil.copyfile(dist / "orthoshare.html", stick / "orthoshare.html"))
-
-
 class App(NamedTuple):
     """Where a build of the app is opened, and the policy header its server sends."""
 
@@ -192,12 +184,12 @@ class App(NamedTuple):
     params=["site, policy in the page only", "site, policy also as a header", "single file"]
 )
 def app(
-    request: pytest.FixtureRequest, site: str, site_without_header: str, lone_single_file: Path
+    request: pytest.FixtureRequest, site: str, site_without_header: str, single_file: Path
 ) -> App:
     return {
         "site, policy in the page only": App(site_without_header, sends_header=False),
         "site, policy also as a header": App(site, sends_header=True),
-        "single file": App(lone_single_file.as_uri(), sends_header=False),
+        "single file": App(single_file.as_uri(), sends_header=False),
     }[request.param]
 
 
@@ -316,14 +308,14 @@ def test_every_object_url_is_revoked_once_used(
     page: Page,
     build: str,
     site: str,
-    lone_single_file: Path,
+    single_file: Path,
     tmp_path: Path,
     records: dict[str, bytes],
 ) -> None:
     picture = tiny_png()
     (tmp_path / "records" / "dot.png").write_bytes(picture)
     page.add_init_script(WATCH_OBJECT_URLS)
-    page.goto(site if build == "site" else lone_single_file.as_uri())
+    page.goto(site if build == "site" else single_file.as_uri())
     assert wait_for_state(page, "ready", "error", timeout=BOOT_TIMEOUT_MS) == "ready"
     page.wait_for_function(NO_OBJECT_URL_KEPT)
 

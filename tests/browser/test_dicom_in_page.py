@@ -50,15 +50,11 @@ class Build(NamedTuple):
 
 
 @pytest.fixture(params=["site", "single file"])
-def build(
-    request: pytest.FixtureRequest, site: str, dist: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Build:
+def build(request: pytest.FixtureRequest, site: str, single_file: Path) -> Build:
     """The served site, or the single file alone in a folder opened from file://."""
     if request.param == "site":
         return Build("site", site, site.rstrip("/"))
-    stick = tmp_path_factory.mktemp("usb-stick")
-    single = Path(shutil.copyfile(dist / "orthoshare.html", stick / "orthoshare.html"))
-    return Build("single file", single.as_uri(), "file://")
+    return Build("single file", single_file.as_uri(), "file://")
 
 
 def test_dicom_sealed_in_the_page_comes_back_byte_exact_in_a_dicom_file_set(

@@ -13,7 +13,6 @@ request is recorded, and none may leave the page's origin.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,25 +25,18 @@ from engines.origin import Origins, serving
 
 from orthoshare import age, pipeline
 
-from .conftest import SCREENSHOTS, _serve_module
+from .conftest import LOCAL_SCHEMES, SCREENSHOTS, _serve_module
 from .test_page import PASSPHRASE, seal_with_cli
 
 DICOM_FILE = "CT_small.dcm"
 ENGINES = ("chromium", "firefox", "webkit")
 BUILDS = ("site", "intranet site", "single file")
-LOCAL_SCHEMES = {"file", "blob", "data"}
 
 
 @pytest.fixture(scope="module")
 def origins(dist: Path) -> Iterator[Origins]:
     with serving(dist, _serve_module().Handler) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def single_file(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    stick = tmp_path_factory.mktemp("usb-stick")
-    return Path(shutil.copyfile(dist / "orthoshare.html", stick / "orthoshare.html"))
 
 
 @pytest.fixture(params=ENGINES)

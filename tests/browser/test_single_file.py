@@ -7,7 +7,6 @@ file:, blob: and data: URLs are allowed.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +17,13 @@ from playwright.sync_api import Page
 from orthoshare import age, pipeline
 from orthoshare.records import Patient
 
-from .conftest import BOOT_TIMEOUT_MS, WORK_TIMEOUT_MS, screenshot, wait_for_state
+from .conftest import (
+    BOOT_TIMEOUT_MS,
+    LOCAL_SCHEMES,
+    WORK_TIMEOUT_MS,
+    screenshot,
+    wait_for_state,
+)
 from .test_page import (
     PASSPHRASE,
     add_records,
@@ -27,15 +32,6 @@ from .test_page import (
     seal_with_cli,
     start_sealing_a_large_file,
 )
-
-LOCAL_SCHEMES = {"file", "blob", "data"}
-
-
-@pytest.fixture(scope="session")
-def single_file(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The single file of a fresh build, alone in a folder (a USB stick, say)."""
-    stick = tmp_path_factory.mktemp("usb-stick")
-    return Path(shutil.copyfile(dist / "orthoshare.html", stick / "orthoshare.html"))
 
 
 def open_single_file(page: Page, single_file: Path) -> float:
