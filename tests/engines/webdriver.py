@@ -82,13 +82,16 @@ class WebKitSession:
 
     def run(self, source: str, arg: Any) -> Any:
         """Call the JavaScript function ``source`` with ``arg`` in the page; await its result."""
+        # The answer goes back as one JSON string made here: WebKitWebDriver's own
+        # serialising of an object result once failed ("Could not parse script result").
         script = (
             "const done = arguments[1];"
             f"Promise.resolve(({source})(arguments[0])).then("
-            "(value) => done({value}), (error) => done({error: String(error?.message ?? error)}));"
+            "(value) => done(JSON.stringify({value})),"
+            " (error) => done(JSON.stringify({error: String(error?.message ?? error)})));"
         )
-        answer = self._send(
-            "POST", f"{self._session}/execute/async", {"script": script, "args": [arg]}
+        answer = json.loads(
+            self._send("POST", f"{self._session}/execute/async", {"script": script, "args": [arg]})
         )
         if "error" in answer:
             raise WebDriverError(answer["error"])
