@@ -15,10 +15,8 @@ import json
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 from unittest import mock
 
 from orthoshare import age
@@ -26,7 +24,7 @@ from orthoshare.age.armor import ArmorWriter
 from orthoshare.bundle.manifest import MANIFEST_NAME
 from orthoshare.bundle.writer import Annotation, Details, write_bundle
 from orthoshare.dicom.collect import DicomPart
-from orthoshare.records import Party, Patient
+from orthoshare.records import BytesInput, Party, Patient
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT / "fuzz" / "corpus"
@@ -47,21 +45,6 @@ DETAILS = Details(
 )
 # The smallest document sniff.py calls a PDF; the writer turns it into a DICOM object.
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@dataclass(frozen=True)
-class MemoryInput:
-    """One input file held in memory, as the bundle writer reads inputs."""
-
-    parts: tuple[str, ...]
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def open(self) -> BinaryIO:
-        return io.BytesIO(self.data)
 
 
 def cctv_vectors() -> Iterator[tuple[str, bool, bytes]]:
@@ -93,7 +76,7 @@ def armored(data: bytes) -> bytes:
     return text.getvalue()
 
 
-def bundle(inputs: list[MemoryInput], annotations: list[Annotation]) -> bytes:
+def bundle(inputs: list[BytesInput], annotations: list[Annotation]) -> bytes:
     out = io.BytesIO()
     write_bundle(
         out, inputs, DETAILS, annotations, dicom=DicomPart(DETAILS.patient, False), now=SEALED_AT
@@ -101,7 +84,7 @@ def bundle(inputs: list[MemoryInput], annotations: list[Annotation]) -> bytes:
     return out.getvalue()
 
 
-def zip64_bundle(inputs: list[MemoryInput], annotations: list[Annotation]) -> bytes:
+def zip64_bundle(inputs: list[BytesInput], annotations: list[Annotation]) -> bytes:
     """A bundle with ZIP64 sizes and offsets, which zipfile writes only past 4 GiB otherwise."""
     with (
         mock.patch.object(zipfile, "ZIP64_LIMIT", -1),
@@ -121,8 +104,8 @@ def seeds() -> dict[str, dict[str, bytes]]:
         "scrypt": age.encrypt_bytes(b"records", [passphrase]),
         "mlkem768x25519": age.encrypt_bytes(b"records", [hybrid]),
     }
-    notes = MemoryInput(("records", "notes.txt"), b"Class II div 1, 6 mm overjet.\n")
-    letter = MemoryInput(("records", "referral.pdf"), PDF)
+    notes = BytesInput(parts=("records", "notes.txt"), data=b"Class II div 1, 6 mm overjet.\n")
+    letter = BytesInput(parts=("records", "referral.pdf"), data=PDF)
     bundles = {
         "text": bundle([notes], [Annotation(label="Notes")]),
         "text-and-pdf": bundle([notes, letter], [Annotation(), Annotation(label="Referral")]),

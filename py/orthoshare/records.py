@@ -7,9 +7,10 @@ both build on it without importing each other.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Literal, Protocol
 
 #: Where the originals and the DICOM file-set live in a bundle.
 ORIGINALS_DIR = "ORIGINAL/"
@@ -17,6 +18,10 @@ DICOM_DIR = "DICOM/"
 
 #: How many bytes a streaming copy reads at a time.
 PIECE = 1 << 20
+
+#: A radiograph a sender may mark, and the DICOM modality its Secondary Capture gets.
+Radiograph = Literal["panoramic", "cephalometric"]
+RADIOGRAPH_MODALITIES: dict[Radiograph, str] = {"panoramic": "PX", "cephalometric": "DX"}
 
 #: ``progress(done, total)``: bytes done so far, and in all (a layer's own progress;
 #: the pipeline names its steps around it).
@@ -73,7 +78,13 @@ class DicomRef:
 
 
 class Readable(Protocol):
-    """Something to seal that can be read again from its start."""
+    """Something to seal that can be read again from its start: the one input type.
+
+    A file on disk (:class:`orthoshare.pipeline.PathInput`), a file the page
+    picked (``orthoshare.browser``'s ``BlobInput``) and bytes in memory
+    (:class:`BytesInput`) are each one. The bundle writer's inputs also say
+    where they sit among what was picked (``parts``).
+    """
 
     @property
     def size(self) -> int: ...
@@ -81,6 +92,24 @@ class Readable(Protocol):
     def open(self) -> BinaryIO:
         """Open it for reading from the start."""
         ...
+
+
+@dataclass(frozen=True)
+class BytesInput:
+    """Bytes in memory as an input: a DICOM object just made, a test's file, a fuzz seed.
+
+    ``parts`` is its path among the inputs, e.g. ``("records", "notes.txt")``.
+    """
+
+    data: bytes
+    parts: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def open(self) -> BinaryIO:
+        return io.BytesIO(self.data)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from typing import Any, Literal
 from unittest import mock
 
 import pydicom
-from bundle.support import InMemoryInput
 
 from orthoshare import age, pipeline
 from orthoshare.age.armor import ArmorWriter
@@ -47,6 +46,7 @@ from orthoshare.age.format import (
 from orthoshare.age.stream import ENCRYPTED_CHUNK_SIZE
 from orthoshare.bundle.manifest import MANIFEST_NAME
 from orthoshare.errors import EntryMismatchError, InputError, ManifestError, UnsafePathError
+from orthoshare.records import BytesInput
 
 IDENTITY = age.X25519Identity(hashlib.sha256(b"orthoshare bad-input identity").digest())
 #: The identity as the receiver keeps it, in a file (what the page is given).
@@ -150,8 +150,10 @@ def seal_plaintext(
 def material() -> Material:
     """Seal two small records, a letter and a 200 KB scan, to :data:`IDENTITY`."""
     inputs = [
-        InMemoryInput(("records", "letter.txt"), b"For the surgeon: records before surgery.\n"),
-        InMemoryInput(("records", "scan.bin"), random.Random(_SEED).randbytes(_SCAN_SIZE)),
+        BytesInput(
+            parts=("records", "letter.txt"), data=b"For the surgeon: records before surgery.\n"
+        ),
+        BytesInput(parts=("records", "scan.bin"), data=random.Random(_SEED).randbytes(_SCAN_SIZE)),
     ]
     out = io.BytesIO()
     with _seeded_randomness():

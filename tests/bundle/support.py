@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import signal
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME, Manifest
@@ -30,21 +28,6 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-@dataclass(frozen=True)
-class InMemoryInput:
-    """An input file held in memory, as the bundle writer takes one."""
-
-    parts: tuple[str, ...]
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def open(self) -> io.BytesIO:
-        return io.BytesIO(self.data)
 
 
 def sha256(data: bytes) -> str:

@@ -39,9 +39,9 @@ from orthoshare.errors import (
     TooManyFilesError,
     UnsafePathError,
 )
-from orthoshare.records import Patient
+from orthoshare.records import BytesInput, Patient
 
-from .support import InMemoryInput, assert_nothing_written, sha256, write_tree
+from .support import assert_nothing_written, sha256, write_tree
 
 PASSPHRASE = "correct horse battery staple"
 #: Low enough to keep the suite fast.
@@ -271,7 +271,7 @@ def test_details_the_receiver_would_refuse_are_refused_when_sealing(
 
 def test_more_files_than_a_receiver_opens_are_refused_before_any_work() -> None:
     # The reader refuses a ZIP of more than MAX_MEMBERS members before reading it.
-    inputs = [InMemoryInput((f"{n}.txt",), b"") for n in range(MAX_MEMBERS - 2)]
+    inputs = [BytesInput(parts=(f"{n}.txt",), data=b"") for n in range(MAX_MEMBERS - 2)]
     out = io.BytesIO()
     with pytest.raises(TooManyFilesError, match=f"{MAX_MEMBERS - 3} at most"):
         write_bundle(out, inputs, Details(), dicom=DicomPart(Patient(), False))

@@ -19,14 +19,14 @@ from orthoshare.bundle.reader import verify_bundle
 from orthoshare.bundle.writer import Details, write_bundle
 from orthoshare.dicom.collect import DicomPart
 from orthoshare.errors import EntryMismatchError
-from orthoshare.records import Patient
+from orthoshare.records import BytesInput, Patient
 
-from .support import InMemoryInput, sha256
+from .support import sha256
 
 
 def bundle_of(files: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
-    inputs = [InMemoryInput((name,), data) for name, data in files.items()]
+    inputs = [BytesInput(parts=(name,), data=data) for name, data in files.items()]
     write_bundle(
         out,
         inputs,

@@ -15,16 +15,23 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO
 
-from ..records import DICOM_DIR, DicomRef, Made, Patient, Readable
+from ..records import (
+    DICOM_DIR,
+    RADIOGRAPH_MODALITIES,
+    BytesInput,
+    DicomRef,
+    Made,
+    Patient,
+    Readable,
+)
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-    from .generate import Source
+    from .generate import Original
     from .identity import DicomIdentity
 
 # pydicom is imported by the modules below only when a bundle has DICOM work:
@@ -33,20 +40,6 @@ if TYPE_CHECKING:
 #: Formats (as bundle.sniff names them) some kind of which becomes a DICOM object.
 CONVERTIBLE = frozenset({"jpeg", "png", "pdf", "stl", "obj", "mtl"})
 _ENTERED = re.compile(r"\S")
-
-
-@dataclass(frozen=True)
-class _Encoded:
-    """A generated object, encoded."""
-
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def open(self) -> BinaryIO:
-        return io.BytesIO(self.data)
 
 
 class DicomPart:
@@ -60,7 +53,7 @@ class DicomPart:
         self._set = FileSetBuilder()
         self._found: list[tuple[str, DicomIdentity]] = []
         self._checked: set[tuple[str, str, str, str]] = set()  # patients already checked
-        self._originals: list[tuple[Source, str]] = []
+        self._originals: list[tuple[Original, str]] = []
 
     def add_input(
         self, size: int, stream: BinaryIO, original_name: str, original_path: str
@@ -94,21 +87,17 @@ class DicomPart:
         """Take an original, which becomes a DICOM object if its format is CONVERTIBLE."""
         if fmt not in CONVERTIBLE:
             return
-        from .generate import Source
+        from .generate import Original
 
-        chosen: Literal["panoramic", "cephalometric"] | None = (
-            "panoramic" if radiograph == "panoramic"
-            else "cephalometric" if radiograph == "cephalometric"
-            else None
-        )  # fmt: skip
+        chosen = next((r for r in RADIOGRAPH_MODALITIES if r == radiograph), None)
         name = original_name.rsplit("/", 1)[-1]
-        generated = Source(source, fmt, kind, label or "", view, chosen, name)
+        generated = Original(source, fmt, kind, label or "", view, chosen, name)
         self._originals.append((generated, entry_path))
 
     @property
     def originals_size(self) -> int:
         """The bytes of the originals taken to become DICOM objects (about their objects' size)."""
-        return sum(source.original.size for source, _ in self._originals)
+        return sum(source.content.size for source, _ in self._originals)
 
     def patient(self) -> Patient:
         """The patient to record: as entered, or, if nothing was entered, as the DICOM agree."""
@@ -145,7 +134,7 @@ class DicomPart:
             else:
                 encoded = io.BytesIO()
                 made.save_as(encoded, enforce_file_format=True)
-                readable = _Encoded(encoded.getvalue())
+                readable = BytesInput(encoded.getvalue())
                 del made, encoded  # its pixels: the encoding is all that is kept
                 with readable.open() as stream:
                     dataset = read_header(stream, readable.size, name=source.name).dataset

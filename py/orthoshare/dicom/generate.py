@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import InputError
-from ..records import PIECE, Readable
+from ..records import PIECE, Radiograph, Readable
 from ..views import view as ada_view
 from . import convert
 from .convert import DOCUMENT_FORMATS, DocumentFormat
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from pydicom.dataset import FileDataset
 
 
-Radiograph = Literal["panoramic", "cephalometric"]
 #: The series number of each kind of generated object.
 _SERIES = {"photo": 1, "radiograph": 2, "document": 3, "scan": 4}
 
@@ -39,10 +38,10 @@ class _ViewCoding:
 
 
 @dataclass(frozen=True)
-class Source:
+class Original:
     """An original to convert: the input, what it is, and what the sender said."""
 
-    original: Readable
+    content: Readable
     format: str  # as bundle.sniff names it
     kind: str  # the manifest's kind (the sender's, or sniffed)
     label: str
@@ -65,8 +64,8 @@ class Generator:
         self._counts[kind] += 1
         return Placement(self._series[kind], _SERIES[kind], self._counts[kind])
 
-    def generate(self, source: Source) -> FileDataset | EmbeddedDocument | None:
-        """Return the object made of ``source``, or None if it stays an original only.
+    def generate(self, original: Original) -> FileDataset | EmbeddedDocument | None:
+        """Return the object made of ``original``, or None if it stays an original only.
 
         A PDF or a mesh becomes an :class:`EmbeddedDocument`, which reads the
         original again as it is stored; a photo or a radiograph is read whole,
@@ -77,39 +76,39 @@ class Generator:
         InputError
             If the original changed size since it was sealed.
         """
-        fmt = source.format
+        fmt = original.format
         if fmt in DOCUMENT_FORMATS:
             try:
                 header = convert.document_header(
-                    fmt, source.original.size, self._study,
-                    self._placement(_DOCUMENT_KINDS[fmt]), source.label, source.name,
+                    fmt, original.content.size, self._study,
+                    self._placement(_DOCUMENT_KINDS[fmt]), original.label, original.name,
                 )  # fmt: skip
             except InputError:
                 return None  # too large for one DICOM element: the original suffices
-            return EmbeddedDocument(header, source.original, source.name)
-        make = self._converter(source)
+            return EmbeddedDocument(header, original.content, original.name)
+        make = self._converter(original)
         if make is None:
             return None
-        data = _read_whole(source.original, source.name)
+        data = _read_whole(original.content, original.name)
         try:
             return make(data)
         except InputError:
             # Converting would alter it (see convert.py's reasons): the original suffices.
             return None
 
-    def _converter(self, source: Source) -> Callable[[bytes], FileDataset] | None:
+    def _converter(self, original: Original) -> Callable[[bytes], FileDataset] | None:
         """What makes an image's object of its bytes, if anything does."""
-        study, label = self._study, source.label
-        if source.kind == "photo" and source.format in ("jpeg", "png"):
+        study, label, fmt = self._study, original.label, original.format
+        if original.kind == "photo" and fmt in ("jpeg", "png"):
             coding = None
-            if source.view is not None:
-                code = ada_view(source.view).dicom.ada_view_code
+            if original.view is not None:
+                code = ada_view(original.view).dicom.ada_view_code
                 coding = _ViewCoding(code.value, code.scheme, code.meaning)
-            photo = convert.photo_from_jpeg if source.format == "jpeg" else convert.photo_from_png
+            photo = convert.photo_from_jpeg if fmt == "jpeg" else convert.photo_from_png
             return lambda data: photo(data, study, self._placement("photo"), coding, label)
-        if source.kind == "radiograph" and source.radiograph and source.format in ("jpeg", "png"):
-            image_format: Literal["jpeg", "png"] = "jpeg" if source.format == "jpeg" else "png"
-            radiograph = source.radiograph
+        if original.kind == "radiograph" and original.radiograph and fmt in ("jpeg", "png"):
+            image_format: Literal["jpeg", "png"] = "jpeg" if fmt == "jpeg" else "png"
+            radiograph = original.radiograph
             return lambda data: convert.radiograph(
                 data, image_format, radiograph, study, self._placement("radiograph"), label
             )
