@@ -34,17 +34,17 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-import page_bench  # noqa: E402  (bench/, first on sys.path when run as a script)
 from engines import page  # noqa: E402
 from engines.drivers import Chromium, Engine, Firefox, WebKit  # noqa: E402
 from engines.origin import Origins, serving  # noqa: E402
+from page.driver import CHROMIUM_ARGS as PAGE_BENCH_CHROMIUM_ARGS  # noqa: E402  (bench/page/)
 
 OUT = REPO / "build" / "bench"
 ENGINES = ("chromium", "firefox", "webkit")
 BUILDS = ("site", "intranet site", "single file")
 # The page benchmark's quiet Chromium, resolving the intranet name as the tests do.
 CHROMIUM_ARGS = [
-    *(flag for flag in page_bench.CHROMIUM_ARGS if not flag.startswith("--host-resolver-rules")),
+    *(flag for flag in PAGE_BENCH_CHROMIUM_ARGS if not flag.startswith("--host-resolver-rules")),
     "--host-resolver-rules=MAP intranet.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 

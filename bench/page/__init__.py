@@ -1,4 +1,14 @@
-"""The parts of bench/page_bench.py: the records it seals and its memory sampler.
+"""The parts of bench/page_bench.py, which is only its command line.
 
-typage-bench.html and typage-bench.js are the page that runs typage in the same browser.
+- machine: the programs it runs, the folders it works in, the facts it reports;
+- site: the site built and served, and its single file alone in a folder;
+- records: the mixed records it seals, generated from a seed;
+- driver: the page driven in Chromium as a person would;
+- memory: the browser's memory, sampled while it works;
+- typage: typage in the same Chromium, on typage-bench.html and typage-bench.js;
+- age_cli: the age CLI on the same bytes;
+- checks: every output decrypted and tested, not assumed;
+- results: what was measured and what failed;
+- measurements: what one run measures, size by size;
+- report: the table and page-bench.json.
 """
