@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
+import zipfile
+from pathlib import Path
 
 import pytest
 
-from orthoshare import age
+from orthoshare import age, pipeline
+from orthoshare.bundle.manifest import MANIFEST_NAME
+
+from .support import FILES, A, B, Sealed, write_tree
 
 
 @pytest.fixture(scope="session")
@@ -21,4 +28,29 @@ def unzip_cli() -> str:
     path = shutil.which("unzip")
     if path is None:
         pytest.fail("the `unzip` command is not installed: run scripts/test, which installs it")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory: pytest.TempPathFactory, identity: age.X25519Identity) -> Sealed:
+    """A good sealed file of :data:`~.support.FILES`, once per test module."""
+    tmp = tmp_path_factory.mktemp("good")
+    write_tree(tmp / "in", FILES)
+    (tmp / "sealed").mkdir()
+    result = pipeline.seal(
+        pipeline.collect_inputs([tmp / "in"]), [identity.recipient], tmp / "sealed"
+    )
+    plain = age.decrypt_bytes(result.path.read_bytes(), [identity])
+    with zipfile.ZipFile(io.BytesIO(plain)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(members.pop(MANIFEST_NAME))
+    assert [e["path"] for e in manifest["entries"]] == [A, B]
+    return Sealed(result.path, plain, manifest, members)
+
+
+@pytest.fixture
+def dest(tmp_path: Path) -> Path:
+    """An empty folder to open into; the tests open into ``dest / "out"``."""
+    path = tmp_path / "dest"
+    path.mkdir()
     return path

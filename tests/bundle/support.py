@@ -1,13 +1,28 @@
-"""Helpers the bundle tests share: input trees on disk, and checks of what a folder holds."""
+"""Helpers the bundle tests share.
+
+Input trees on disk and checks of what a folder holds; for the bad-input tests, a
+good sealed file taken apart, and bundle ZIPs rebuilt from its manifest and members
+(edited to lie about their content) then encrypted again.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
+import io
+import json
 import signal
+import warnings
+import zipfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from orthoshare import age, pipeline
 from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME, Manifest
 
 #: A file tree: each file's path parts below a root folder, and its bytes.
@@ -74,3 +89,85 @@ def assert_nothing_written(out_dir: Path) -> None:
     assert not out_dir.exists(), f"{out_dir.name} was created"
     leftovers = sorted(p.name for p in out_dir.parent.iterdir())
     assert leftovers == [], f"left behind beside the output folder: {leftovers}"
+
+
+#: The records of the good sealed file (the ``sealed`` fixture), and where its manifest
+#: lists the two of them.
+FILES = {("a.txt",): b"alpha\n", ("sub", "b.bin"): bytes(range(256)) * 3}
+A, B = "ORIGINAL/in/a.txt", "ORIGINAL/in/sub/b.bin"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A good sealed file, and the plaintext bundle inside it taken apart."""
+
+    path: Path
+    plain: bytes
+    manifest: dict[str, Any]
+    members: dict[str, bytes]
+
+
+def place(folder: Path, data: bytes) -> Path:
+    """Write ``data`` as the only file of a new ``folder``."""
+    folder.mkdir(parents=True)
+    path = folder / "records.zip.age"
+    path.write_bytes(data)
+    return path
+
+
+def fails_writing_nothing(
+    path: Path,
+    identities: list[age.Identity],
+    dest: Path,
+    expected: type[Exception],
+) -> Exception:
+    """Open ``path`` into ``dest/out`` expecting ``expected``; check nothing was written.
+
+    ``list_`` must refuse the file with the same error.
+    """
+    out = dest / "out"
+    with pytest.raises(expected) as info:
+        pipeline.open_(path, identities, out)
+    assert_nothing_written(out)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+    with pytest.raises(expected):
+        pipeline.list_(path, identities)
+    return info.value
+
+
+def build_zip(
+    manifest: dict[str, Any] | bytes,
+    members: list[tuple[str, bytes]],
+) -> bytes:
+    """A bundle ZIP with ``manifest`` (a dict becomes JSON) first, then ``members`` in order."""
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of duplicate names, which some cases need
+        with zipfile.ZipFile(out, "w") as archive:
+            data = manifest if isinstance(manifest, bytes) else json.dumps(manifest).encode()
+            archive.writestr(MANIFEST_NAME, data)
+            for name, content in members:
+                archive.writestr(zipfile.ZipInfo(name, (2024, 1, 2, 3, 4, 6)), content)
+    return out.getvalue()
+
+
+def open_crafted(
+    tmp_path: Path,
+    dest: Path,
+    identity: age.X25519Identity,
+    plain: bytes,
+    expected: type[Exception],
+) -> Exception:
+    data = age.encrypt_bytes(plain, [identity.recipient])
+    path = place(tmp_path / "in", data)
+    return fails_writing_nothing(path, [identity], dest, expected)
+
+
+def good_members(sealed: Sealed) -> list[tuple[str, bytes]]:
+    return list(sealed.members.items())
+
+
+def with_entry(manifest: dict[str, Any], index: int, **changes: Any) -> dict[str, Any]:
+    edited = copy.deepcopy(manifest)
+    edited["entries"][index].update(changes)
+    return edited
