@@ -3,23 +3,34 @@
 ``dciodvfy`` (dicom3tools) checks every object against its IOD and must report
 no error; ``dcmdump`` and ``dcmftest`` (DCMTK) and pydicom must read it; and the
 payload must come back unchanged: the JPEG bytes exactly, the PNG's samples, the
-document's bytes. The JPEG samples come from the test files pydicom ships in
-its package; the PNGs, PDFs and meshes are built here.
+document's bytes (the checks: ``dicom_checks.py``). The PNGs, PDFs and meshes are
+built here; how a JPEG's frame is read is tested in ``test_dicom_jpeg.py``, the
+patient's and the study's values in ``test_dicom_values.py``.
 """
 
 from __future__ import annotations
 
-import shutil
 import struct
 import subprocess
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pydicom
 import pytest
+from dicom_checks import (
+    FRONTAL,
+    JPEG_BASELINE,
+    JPEG_EXTENDED,
+    Check,
+    assert_dcmtk_reads,
+    baseline_jpeg,
+    binary_stl,
+    dciodvfy_report,
+    errors,
+    pydicom_frame,
+    trim_to_eoi,
+)
 from pydicom.dataset import Dataset
 from pydicom.encaps import generate_frames
 from pydicom.uid import UID
@@ -27,110 +38,15 @@ from pydicom.uid import UID
 from orthoshare.dicom import convert
 from orthoshare.dicom.study import Placement, Study
 from orthoshare.errors import InputError
-from orthoshare.records import Patient
 
-PYDICOM_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
+pytest_plugins = ["dicom_fixtures"]
 
 VL_PHOTO = "1.2.840.10008.5.1.4.1.1.77.1.4"
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
-JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
-JPEG_EXTENDED = "1.2.840.10008.1.2.4.51"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
 
 # The known warning: View Code Sequence is not in the VL Photographic IOD's modules.
 VIEW_WARNING = "(0x0054,0x0220) SQ View Code Sequence"
-
-
-@dataclass(frozen=True)
-class View:
-    """What the views table provides for one ADA-1100 view (a literal stands in for it)."""
-
-    code_value: str
-    coding_scheme_designator: str
-    code_meaning: str
-
-
-FRONTAL = View("399033003", "SCT", "frontal")
-
-
-# ---------------------------------------------------------------------------- fixtures
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(
-            f"`{name}` is not installed: run scripts/test, which installs dicom3tools and dcmtk"
-        )
-    return path
-
-
-@pytest.fixture(scope="session")
-def dciodvfy() -> str:
-    """The IOD validator of dicom3tools; the checks are part of the suite, so it must exist."""
-    return _tool("dciodvfy")
-
-
-@pytest.fixture(scope="session")
-def dcmtk() -> dict[str, str]:
-    return {name: _tool(name) for name in ("dcmdump", "dcmftest", "dcmdjpeg")}
-
-
-@pytest.fixture
-def study() -> Study:
-    return Study.new(
-        Patient(name="Ana Lima", id="P-0042", birth_date="1990-02-03", sex="F"),
-        datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),
-        "Orthodontic records\nsecond line is not part of the description",
-    )
-
-
-@pytest.fixture
-def placement() -> Placement:
-    from pydicom.uid import generate_uid
-
-    return Placement(series_instance_uid=generate_uid(), series_number=3, instance_number=7)
-
-
-@dataclass
-class Checked:
-    path: Path
-    dataset: Dataset
-    report: str
-
-
-Check = Callable[[Dataset], Checked]
-
-
-@pytest.fixture
-def check(tmp_path: Path, dciodvfy: str, dcmtk: dict[str, str]) -> Check:
-    """Write an object, validate it with dciodvfy and DCMTK, and read it back with pydicom."""
-
-    def run(ds: Dataset) -> Checked:
-        path = tmp_path / "object.dcm"
-        pydicom.dcmwrite(path, ds, enforce_file_format=True)
-        report = _dciodvfy(dciodvfy, path)
-        assert _errors(report) == [], report
-        _assert_dcmtk_reads(dcmtk, path)
-        return Checked(path, pydicom.dcmread(path), report)
-
-    return run
-
-
-def _dciodvfy(dciodvfy: str, path: Path) -> str:
-    result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
-    return result.stdout + result.stderr
-
-
-def _errors(report: str) -> list[str]:
-    return [line.strip() for line in report.splitlines() if "Error" in line]
-
-
-def _assert_dcmtk_reads(dcmtk: dict[str, str], path: Path) -> None:
-    dump = subprocess.run([dcmtk["dcmdump"], str(path)], capture_output=True, text=True)
-    assert dump.returncode == 0 and "E:" not in dump.stderr, dump.stderr
-    ftest = subprocess.run([dcmtk["dcmftest"], str(path)], capture_output=True, text=True)
-    assert ftest.stdout.startswith("yes:"), ftest.stdout
 
 
 def test_the_validator_reports_a_missing_attribute(
@@ -141,26 +57,10 @@ def test_the_validator_reports_a_missing_attribute(
     del ds.Laterality
     path = tmp_path / "broken.dcm"
     pydicom.dcmwrite(path, ds, enforce_file_format=True)
-    assert any("Laterality" in line for line in _errors(_dciodvfy(dciodvfy, path)))
+    assert any("Laterality" in line for line in errors(dciodvfy_report(dciodvfy, path)))
 
 
 # --------------------------------------------------------------------------- samples
-
-
-def _pydicom_frame(name: str) -> bytes:
-    """The first encapsulated frame of one of pydicom's own test files."""
-    ds = pydicom.dcmread(PYDICOM_FILES / name)
-    return next(generate_frames(ds.PixelData, number_of_frames=1))
-
-
-def _trim_to_eoi(frame: bytes) -> bytes:
-    """The JPEG file inside a frame: everything up to its EOI marker, without padding."""
-    return frame[: frame.rindex(b"\xff\xd9") + 2]
-
-
-def baseline_jpeg() -> bytes:
-    """A 100 x 100 baseline (SOF0) JFIF colour JPEG, 1724 bytes as pydicom ships it."""
-    return _pydicom_frame("SC_rgb_jpeg_dcmtk.dcm")
 
 
 def gray_jpeg() -> bytes:
@@ -179,12 +79,6 @@ def gray_jpeg() -> bytes:
     return b"\xff\xd8" + dqt + sof0 + dht_dc + dht_ac + sos + b"\x3f" + b"\xff\xd9"
 
 
-def with_sof(jpeg: bytes, marker: int) -> bytes:
-    """The same JPEG with its SOF0 marker replaced (SOF1 decodes the same Huffman data)."""
-    at = jpeg.index(b"\xff\xc0")
-    return jpeg[:at] + bytes([0xFF, marker]) + jpeg[at + 2 :]
-
-
 def chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
@@ -199,11 +93,6 @@ def make_png(rows: list[bytes], width: int, depth: int, color_type: int) -> byte
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
-
-
-def binary_stl() -> bytes:
-    triangle = struct.pack("<12fH", 0, 0, 1, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0)
-    return b"binary STL made for a test".ljust(80, b" ") + struct.pack("<I", 1) + triangle
 
 
 # -------------------------------------------------------------------------- photos
@@ -237,7 +126,7 @@ def test_jpeg_photo_is_wrapped_unchanged(study: Study, placement: Placement, che
 def test_odd_length_jpeg_gets_one_pad_byte_after_eoi(
     study: Study, placement: Placement, check: Check
 ) -> None:
-    jpeg = _trim_to_eoi(baseline_jpeg())
+    jpeg = trim_to_eoi(baseline_jpeg())
     assert len(jpeg) % 2 == 1
     ds = check(convert.photo_from_jpeg(jpeg, study, placement)).dataset
     assert next(generate_frames(ds.PixelData, number_of_frames=1)) == jpeg + b"\x00"
@@ -255,82 +144,10 @@ def test_the_wrapped_jpeg_decodes(
     assert pydicom.dcmread(plain).PixelData == b"\x80" * 64
 
 
-def test_extended_jpeg_gets_its_transfer_syntax(
-    study: Study, placement: Placement, check: Check
-) -> None:
-    jpeg = with_sof(baseline_jpeg(), 0xC1)
-    ds = check(convert.photo_from_jpeg(jpeg, study, placement)).dataset
-    assert ds.file_meta.TransferSyntaxUID == JPEG_EXTENDED
-    assert next(generate_frames(ds.PixelData, number_of_frames=1)) == jpeg
-
-
-def with_component_ids(jpeg: bytes, ids: bytes) -> bytes:
-    """The same JPEG with other component identifiers, in its frame and scan headers."""
-    data = bytearray(jpeg)
-    at = 2
-    while data[at + 1] != 0xDA:
-        if data[at + 1] in (0xC0, 0xC1):
-            for k, ident in enumerate(ids):
-                data[at + 10 + 3 * k] = ident
-        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
-    for k, ident in enumerate(ids):
-        data[at + 5 + 2 * k] = ident
-    return bytes(data)
-
-
-# Which colour space a 3-component JPEG holds, by the markers, as libjpeg reads them.
-RGB_CODED = [
-    # An Adobe APP14 marker with transform 0.
-    lambda: _pydicom_frame("SC_rgb_jpeg_app14_dcmd.dcm"),
-    lambda: _pydicom_frame("SC_jpeg_no_color_transform_2.dcm"),
-    # Neither JFIF nor Adobe marker, and component ids R, G, B.
-    lambda: with_component_ids(_pydicom_frame("SC_jpeg_no_color_transform.dcm"), b"RGB"),
-]
-
-
-@pytest.mark.parametrize("jpeg", RGB_CODED)
-def test_rgb_coded_jpeg_is_no_photo(
-    jpeg: Callable[[], bytes], study: Study, placement: Placement
-) -> None:
-    with pytest.raises(InputError, match=r"RGB rather than YCbCr.*kept as an original only"):
-        convert.photo_from_jpeg(jpeg(), study, placement)
-
-
-@pytest.mark.parametrize("jpeg", RGB_CODED)
-def test_rgb_coded_jpeg_radiograph_says_rgb(
-    jpeg: Callable[[], bytes], study: Study, placement: Placement, check: Check
-) -> None:
-    ds = check(convert.radiograph(jpeg(), "jpeg", "panoramic", study, placement)).dataset
-    assert ds.PhotometricInterpretation == "RGB"
-
-
-def test_jpeg_without_colour_markers_is_ycbcr(
-    study: Study, placement: Placement, check: Check
-) -> None:
-    # Component ids 0, 1, 2 and no marker: every libjpeg-based decoder assumes YCbCr.
-    jpeg = _pydicom_frame("SC_jpeg_no_color_transform.dcm")
-    ds = check(convert.photo_from_jpeg(jpeg, study, placement)).dataset
-    assert ds.PhotometricInterpretation == "YBR_FULL_422"
-
-
-@pytest.mark.parametrize(("marker", "kind"), [(0xC2, "progressive"), (0xC3, "lossless")])
-def test_other_jpeg_processes_are_kept_as_originals(
-    marker: int, kind: str, study: Study, placement: Placement
-) -> None:
-    with pytest.raises(InputError, match=rf"{kind}.*kept as an original only"):
-        convert.photo_from_jpeg(with_sof(baseline_jpeg(), marker), study, placement)
-
-
 def test_12_bit_jpeg_is_no_photo(study: Study, placement: Placement) -> None:
-    jpeg = _trim_to_eoi(_pydicom_frame("JPGExtended.dcm"))
+    jpeg = trim_to_eoi(pydicom_frame("JPGExtended.dcm"))
     with pytest.raises(InputError, match=r"12-bit.*kept as an original only"):
         convert.photo_from_jpeg(jpeg, study, placement)
-
-
-@pytest.mark.parametrize("data", [b"not a jpeg", b"\xff\xd8\xff\xe0\x00", b"\xff\xd8\xff\xd9"])
-def test_broken_jpeg_is_refused(data: bytes, study: Study, placement: Placement) -> None:
-    with pytest.raises(InputError):
-        convert.photo_from_jpeg(data, study, placement)
 
 
 def test_rgb_png_photo_keeps_its_samples(study: Study, placement: Placement, check: Check) -> None:
@@ -389,7 +206,7 @@ def test_panoramic_jpeg_is_a_px_secondary_capture(
 
 
 def test_12_bit_radiograph_keeps_its_bits(study: Study, placement: Placement, check: Check) -> None:
-    jpeg = _trim_to_eoi(_pydicom_frame("JPGExtended.dcm"))
+    jpeg = trim_to_eoi(pydicom_frame("JPGExtended.dcm"))
     ds = check(convert.radiograph(jpeg, "jpeg", "cephalometric", study, placement)).dataset
     assert ds.file_meta.TransferSyntaxUID == JPEG_EXTENDED
     assert (ds.BitsAllocated, ds.BitsStored, ds.HighBit) == (16, 12, 11)
@@ -511,8 +328,8 @@ def test_obj_and_mtl_are_embedded(
     assert ds.SOPClassUID == sop_class and ds.Modality == "M3D"
     path = tmp_path / "model.dcm"
     pydicom.dcmwrite(path, ds, enforce_file_format=True)
-    assert _errors(_dciodvfy(dciodvfy, path)) in ([], [UNKNOWN_IOD])
-    _assert_dcmtk_reads(dcmtk, path)
+    assert errors(dciodvfy_report(dciodvfy, path)) in ([], [UNKNOWN_IOD])
+    assert_dcmtk_reads(dcmtk, path)
     back = pydicom.dcmread(path)
     assert back.MIMETypeOfEncapsulatedDocument == mime
     assert back.EncapsulatedDocument[: len(data)] == data
@@ -528,80 +345,5 @@ def test_obj_and_mtl_are_embedded(
     back.MIMETypeOfEncapsulatedDocument = "model/stl"
     as_stl = tmp_path / "as-stl.dcm"
     pydicom.dcmwrite(as_stl, back, enforce_file_format=True)
-    report = _dciodvfy(dciodvfy, as_stl)
-    assert sorted(_errors(report)) == sorted(allowed), report
-
-
-# ------------------------------------------------------------------- patient and study
-
-
-def test_patient_and_study_attributes(study: Study, placement: Placement, check: Check) -> None:
-    ds = check(convert.photo_from_jpeg(baseline_jpeg(), study, placement)).dataset
-    assert str(ds.PatientName) == "Ana Lima"  # as entered: its order cannot be known
-    assert (ds.PatientID, ds.PatientBirthDate, ds.PatientSex) == ("P-0042", "19900203", "F")
-    assert ds.StudyInstanceUID == study.study_instance_uid
-    assert (ds.StudyDate, ds.StudyTime, ds.StudyID) == ("20240506", "070809", "20240506")
-    assert ds.StudyDescription == "Orthodontic records"
-    assert ds.ReferringPhysicianName == "" and ds.AccessionNumber == ""
-    assert (ds.SeriesInstanceUID, ds.SeriesNumber, ds.InstanceNumber) == (
-        placement.series_instance_uid,
-        3,
-        7,
-    )
-    assert ds.SOPInstanceUID == ds.file_meta.MediaStorageSOPInstanceUID
-    assert "SpecificCharacterSet" not in ds
-
-
-def test_every_object_gets_a_new_instance_uid(study: Study, placement: Placement) -> None:
-    first = convert.encapsulated_pdf(b"%PDF-1.4\n", study, placement)
-    second = convert.encapsulated_pdf(b"%PDF-1.4\n", study, placement)
-    assert first.SOPInstanceUID != second.SOPInstanceUID
-
-
-def test_non_ascii_text_makes_the_object_utf8(placement: Placement, check: Check) -> None:
-    study = Study.new(
-        Patient(name="Zoë Çelik", id="7", birth_date="", sex=""), datetime.now(UTC), "Ortodontia"
-    )
-    ds = check(
-        convert.photo_from_jpeg(baseline_jpeg(), study, placement, None, "Sorriso ça")
-    ).dataset
-    assert ds.SpecificCharacterSet == "ISO_IR 192"
-    assert str(ds.PatientName) == "Zoë Çelik"
-    assert ds.ImageComments == "Sorriso ça"
-    assert ds.PatientBirthDate == "" and ds.PatientSex == ""
-
-
-def test_a_code_meaning_alone_can_make_the_object_utf8(study: Study, placement: Placement) -> None:
-    ds = convert.photo_from_jpeg(baseline_jpeg(), study, placement, View("1", "99X", "vue ¾"))
-    assert ds.SpecificCharacterSet == "ISO_IR 192"
-
-
-def test_a_name_in_dicom_form_is_kept(placement: Placement) -> None:
-    study = Study.new(Patient(name="Lima^Ana^^Dr."), datetime.now(UTC))
-    ds = convert.encapsulated_pdf(b"%PDF-1.4\n", study, placement)
-    assert ds.PatientName.family_name == "Lima"
-    assert ds.PatientName.given_name == "Ana"
-
-
-def test_text_is_made_safe_for_its_value_representation(placement: Placement) -> None:
-    study = Study.new(Patient(name="A\\B = C\x07" + "x" * 100), datetime.now(UTC), "x" * 100)
-    ds = convert.photo_from_jpeg(baseline_jpeg(), study, placement, None, "one\ntwo\\three\x01")
-    assert str(ds.PatientName) == "A B C " + "x" * 58
-    assert ds.StudyDescription == "x" * 64
-    assert ds.ImageComments == "one\r\ntwo\\three"
-
-
-@pytest.mark.parametrize(
-    "patient",
-    [
-        Patient(birth_date="1990-02-30"),
-        Patient(birth_date="03/02/1990"),
-        Patient(sex="X"),
-        Patient(id="x" * 65),
-        Patient(id="a\\b"),
-    ],
-)
-def test_invalid_patient_values_are_refused(patient: Patient, placement: Placement) -> None:
-    study = Study.new(patient, datetime.now(UTC))
-    with pytest.raises(ValueError):
-        convert.encapsulated_pdf(b"%PDF-1.4\n", study, placement)
+    report = dciodvfy_report(dciodvfy, as_stl)
+    assert sorted(errors(report)) == sorted(allowed), report

@@ -12,9 +12,9 @@ from typing import BinaryIO
 
 import pydicom
 import pytest
+from dicom_checks import baseline_jpeg, binary_stl
 from pydicom.encaps import generate_frames
 from pydicom.fileset import FileSet
-from test_dicom_convert import baseline_jpeg, binary_stl
 from test_dicom_identity import dicom_file
 
 from orthoshare import age, pipeline

@@ -1,0 +1,90 @@
+"""What the tests of made DICOM objects share: samples, and the checks of an object.
+
+The ``check`` fixture (``dicom_fixtures.py``) writes an object, has ``dciodvfy``
+(dicom3tools) check it against its IOD, which must report no error, has
+``dcmdump`` and ``dcmftest`` (DCMTK) read it, and reads it back with pydicom.
+The JPEG samples come from the test files pydicom ships in its package; the
+mesh is built here.
+"""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.encaps import generate_frames
+
+PYDICOM_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
+
+JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
+JPEG_EXTENDED = "1.2.840.10008.1.2.4.51"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the views table provides for one ADA-1100 view (a literal stands in for it)."""
+
+    code_value: str
+    coding_scheme_designator: str
+    code_meaning: str
+
+
+FRONTAL = View("399033003", "SCT", "frontal")
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+@dataclass
+class Checked:
+    path: Path
+    dataset: Dataset
+    report: str
+
+
+Check = Callable[[Dataset], Checked]
+
+
+def dciodvfy_report(dciodvfy: str, path: Path) -> str:
+    result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
+    return result.stdout + result.stderr
+
+
+def errors(report: str) -> list[str]:
+    return [line.strip() for line in report.splitlines() if "Error" in line]
+
+
+def assert_dcmtk_reads(dcmtk: dict[str, str], path: Path) -> None:
+    dump = subprocess.run([dcmtk["dcmdump"], str(path)], capture_output=True, text=True)
+    assert dump.returncode == 0 and "E:" not in dump.stderr, dump.stderr
+    ftest = subprocess.run([dcmtk["dcmftest"], str(path)], capture_output=True, text=True)
+    assert ftest.stdout.startswith("yes:"), ftest.stdout
+
+
+# --------------------------------------------------------------------------- samples
+
+
+def pydicom_frame(name: str) -> bytes:
+    """The first encapsulated frame of one of pydicom's own test files."""
+    ds = pydicom.dcmread(PYDICOM_FILES / name)
+    return next(generate_frames(ds.PixelData, number_of_frames=1))
+
+
+def trim_to_eoi(frame: bytes) -> bytes:
+    """The JPEG file inside a frame: everything up to its EOI marker, without padding."""
+    return frame[: frame.rindex(b"\xff\xd9") + 2]
+
+
+def baseline_jpeg() -> bytes:
+    """A 100 x 100 baseline (SOF0) JFIF colour JPEG, 1724 bytes as pydicom ships it."""
+    return pydicom_frame("SC_rgb_jpeg_dcmtk.dcm")
+
+
+def binary_stl() -> bytes:
+    triangle = struct.pack("<12fH", 0, 0, 1, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0)
+    return b"binary STL made for a test".ljust(80, b" ") + struct.pack("<I", 1) + triangle
