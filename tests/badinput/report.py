@@ -97,7 +97,7 @@ def write_report() -> None:
     lines = [
         "# Bad input: every case, on CPython and in the page",
         "",
-        f"Written by pytest from the table in `tests/badinput/cases.py` ({len(CASES)} cases;"
+        f"Written by pytest from the table in `tests/badinput/cases/` ({len(CASES)} cases;"
         " what the word in brackets after each means, and where the case comes from:"
         " `tests/badinput/README.md`). Expected: the exception class the pipeline raises"
         " on CPython, which is also the `kind` of the page's error; ✗ marks any other"
