@@ -15,7 +15,7 @@ import pytest
 from dicom_checks import baseline_jpeg, binary_stl
 from pydicom.encaps import generate_frames
 from pydicom.fileset import FileSet
-from test_dicom_identity import dicom_file
+from test_dicom_header import dicom_file
 
 from orthoshare import age, pipeline
 from orthoshare.bundle.manifest import Manifest

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pydicom.data
 import pytest
-from test_dicom_identity import dicom_file
+from test_dicom_header import dicom_file
 
 from orthoshare.bundle.manifest import SEXES
-from orthoshare.dicom.identity import DicomIdentity, read_identity, readable_name
+from orthoshare.dicom.collect import read_identity
+from orthoshare.dicom.identity import DicomIdentity, readable_name
 from orthoshare.dicom.patients import check_patients, find_conflicts, suggested_patient
 from orthoshare.errors import MixedPatientsError, OrthoshareError
 from orthoshare.records import Patient

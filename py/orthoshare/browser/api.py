@@ -40,7 +40,8 @@ from ..age import primitives
 from ..bundle.manifest import COVER_NAME, Manifest
 from ..bundle.sniff import SNIFF_SIZE, sniff
 from ..bundle.writer import Annotation, Details
-from ..dicom.identity import DicomIdentity, read_identity
+from ..dicom.collect import read_identity
+from ..dicom.identity import DicomIdentity
 from ..dicom.patients import find_conflicts, suggested_patient
 from ..errors import InputError, OrthoshareError, hint_for
 from ..passphrase import generate_passphrase as _generate_passphrase

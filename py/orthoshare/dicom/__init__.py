@@ -1,5 +1,9 @@
 """DICOM: who the records belong to, and standard objects imaging software ingests.
 
-pydicom is imported only by the modules of this package, and only when DICOM
-work is needed, so sealing photos and scans alone never loads it.
+The rest of the package imports :mod:`~orthoshare.dicom.collect`, the identity
+record (:mod:`~orthoshare.dicom.identity`) and the patient guard
+(:mod:`~orthoshare.dicom.patients`), which do not import pydicom. The modules
+that read or write DICOM import it, and only ``collect`` imports them, when
+DICOM work is needed: importing the package, comparing patients and sealing
+other files never load it.
 """

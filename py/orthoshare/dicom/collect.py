@@ -1,4 +1,8 @@
-"""What the bundle writer hands to DICOM: inputs for the file-set, originals to convert.
+"""What the rest of the package asks of DICOM: a file's identity, and a bundle's DICOM part.
+
+:func:`read_identity` says who and what a DICOM file is about, for the page's
+list of picked files. :class:`DicomPart` is what the bundle writer hands to
+DICOM: inputs for the file-set, originals to convert.
 
 The writer streams every input once. A DICOM input's header is read first: its
 patient is checked (so a wrong patient stops the sealing at the first file
@@ -27,30 +31,43 @@ from ..records import (
     Patient,
     Readable,
 )
+from .identity import DicomIdentity
+from .patients import check_patients, suggested_patient
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
+    from .fileset import FileSetBuilder
     from .generate import Original
-    from .identity import DicomIdentity
 
-# pydicom is imported by the modules below only when a bundle has DICOM work:
-# sealing other files never loads it (in the page, it is a 2 MB wheel).
+# Most modules of dicom import pydicom, a 2 MB wheel the page loads only before
+# an operation that reads or writes DICOM. The rest of the package imports this
+# module, which imports them only inside the functions that need them: importing
+# the package, comparing patients and sealing other files never load pydicom.
 
 #: Formats (as bundle.sniff names them) some kind of which becomes a DICOM object.
 CONVERTIBLE = frozenset({"jpeg", "png", "pdf", "stl", "obj", "mtl"})
 _ENTERED = re.compile(r"\S")
 
 
+def read_identity(source: BinaryIO, size: int, *, name: str = "the file") -> DicomIdentity:
+    """Read who and what a DICOM Part 10 file is about: its header's identity.
+
+    Parameters, and the InputError raised for a file that is not a readable
+    DICOM file, as for :func:`orthoshare.dicom.header.read_header`.
+    """
+    from .header import read_header
+
+    return read_header(source, size, name=name).identity
+
+
 class DicomPart:
     """Collects the DICOM part of one bundle; see the module docstring."""
 
     def __init__(self, entered: Patient, allow_mixed_patients: bool) -> None:
-        from .fileset import FileSetBuilder
-
         self._entered = entered
         self._allow_mixed = allow_mixed_patients
-        self._set = FileSetBuilder()
+        self._set: FileSetBuilder | None = None  # made with the first DICOM object
         self._found: list[tuple[str, DicomIdentity]] = []
         self._checked: set[tuple[str, str, str, str]] = set()  # patients already checked
         self._originals: list[tuple[Original, str]] = []
@@ -64,8 +81,7 @@ class DicomPart:
         ``original_path`` when no directory record can be made of it, and who
         and what it is. Raises MixedPatientsError if it names another patient.
         """
-        from .identity import read_header
-        from .patients import check_patients
+        from .header import read_header
 
         stream.seek(0)
         header = read_header(stream, size, name=original_name)
@@ -77,7 +93,7 @@ class DicomPart:
         if who not in self._checked:
             check_patients(self._found, self._entered, self._allow_mixed)
             self._checked.add(who)
-        path, ref = self._set.add(header.dataset)
+        path, ref = self._file_set().add(header.dataset)
         return (original_path if path is None else DICOM_DIR + path), ref
 
     def add_original(
@@ -104,8 +120,6 @@ class DicomPart:
         entered = self._entered
         if not self._found:
             return entered
-        from .patients import suggested_patient
-
         if any(
             _ENTERED.search(v) for v in (entered.name, entered.id, entered.birth_date, entered.sex)
         ):
@@ -115,13 +129,13 @@ class DicomPart:
     def generated(self, now: datetime, description: str) -> Iterator[Made]:
         """Make the objects of the originals, in one study; yield each to be stored
         before the next is made."""
-        from .embed import EmbeddedDocument
-        from .generate import Generator
-        from .identity import read_header
-        from .study import Study
-
         if not self._originals:
             return
+        from .embed import EmbeddedDocument
+        from .generate import Generator
+        from .header import read_header
+        from .study import Study
+
         generator = Generator(Study.new(self.patient(), now, description))
         for source, entry_path in self._originals:
             made = generator.generate(source)
@@ -138,10 +152,17 @@ class DicomPart:
                 del made, encoded  # its pixels: the encoding is all that is kept
                 with readable.open() as stream:
                     dataset = read_header(stream, readable.size, name=source.name).dataset
-            path, ref = self._set.add(dataset)
+            path, ref = self._file_set().add(dataset)
             if path is not None:
                 yield Made(readable, DICOM_DIR + path, source.name, ref, entry_path)
 
     def dicomdir(self) -> bytes | None:
         """The DICOMDIR of every object, stored at ``DICOM/DICOMDIR``; None if none."""
-        return self._set.dicomdir()
+        return None if self._set is None else self._set.dicomdir()
+
+    def _file_set(self) -> FileSetBuilder:
+        if self._set is None:
+            from .fileset import FileSetBuilder
+
+            self._set = FileSetBuilder()
+        return self._set

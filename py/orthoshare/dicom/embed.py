@@ -15,14 +15,13 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Generator
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
+
+from pydicom.dataset import FileDataset
+from pydicom.filebase import DicomBytesIO
 
 from ..errors import InputError
 from ..records import PIECE, Readable
-
-if TYPE_CHECKING:
-    from pydicom.dataset import FileDataset
-
 
 # Encapsulated Document, OB, empty, as explicit VR little endian encodes it.
 _EMPTY_DOCUMENT = struct.pack("<HH2s2xI", 0x0042, 0x0011, b"OB", 0)
@@ -42,8 +41,6 @@ class EmbeddedDocument:
     """
 
     def __init__(self, header: FileDataset, content: Readable, name: str) -> None:
-        from pydicom.filebase import DicomBytesIO
-
         self.header = header
         self._content = content
         self._name = name

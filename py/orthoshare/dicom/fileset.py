@@ -13,7 +13,7 @@ square of the slices. pydicom still makes every directory record
 (``DIRECTORY_RECORDERS``, the creators FileSet uses), so the records are the
 ones FileSet would write; only the tree, the file IDs and the offsets are
 ours. Objects are described by their header's data set
-(:func:`orthoshare.dicom.identity.read_header`), without pixel data or any other
+(:func:`orthoshare.dicom.header.read_header`), without pixel data or any other
 large value; the bundle stores each real object, byte for byte, under its file ID.
 """
 
@@ -21,13 +21,19 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.fileset import (  # the record types are private; pydicom is pinned
+    DIRECTORY_RECORDERS,
+    _four_level_record_type,
+    _single_level_record_type,
+)
+from pydicom.filewriter import write_dataset, write_file_meta_info
+from pydicom.uid import ExplicitVRLittleEndian, MediaStorageDirectoryStorage, generate_uid
 
 from ..errors import InputError
 from ..records import DicomRef
-
-if TYPE_CHECKING:
-    from pydicom.dataset import Dataset
 
 
 def _ref(dataset: Dataset) -> DicomRef:
@@ -133,10 +139,6 @@ def _levels(dataset: Dataset) -> list[tuple[str, str, Callable[[str], Dataset]]]
     a series share all but their own), and making it raises ValueError saying
     what the object lacks.
     """
-    from pydicom.fileset import (  # the record types are private; pydicom is pinned
-        _four_level_record_type,
-        _single_level_record_type,
-    )
 
     def make(record_type: str) -> Dataset:
         return _record(dataset, record_type)
@@ -162,8 +164,6 @@ def _levels(dataset: Dataset) -> list[tuple[str, str, Callable[[str], Dataset]]]
 
 
 def _record(dataset: Dataset, record_type: str) -> Dataset:
-    from pydicom.fileset import DIRECTORY_RECORDERS
-
     try:
         record = DIRECTORY_RECORDERS[record_type](dataset)
     except ValueError as e:
@@ -184,12 +184,6 @@ _ITEM = struct.pack("<HH", 0xFFFE, 0xE000)
 
 
 def _encode_dicomdir(tree: _Node) -> bytes:
-    from pydicom import Dataset
-    from pydicom.dataset import FileMetaDataset
-    from pydicom.filebase import DicomBytesIO
-    from pydicom.filewriter import write_dataset, write_file_meta_info
-    from pydicom.uid import ExplicitVRLittleEndian, MediaStorageDirectoryStorage, generate_uid
-
     def encoder() -> DicomBytesIO:
         fp = DicomBytesIO()
         fp.is_little_endian, fp.is_implicit_VR = True, False

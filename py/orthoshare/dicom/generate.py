@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
+
+from pydicom.dataset import FileDataset
+from pydicom.uid import generate_uid
 
 from ..errors import InputError
 from ..records import PIECE, Radiograph, Readable
@@ -21,10 +24,6 @@ from . import convert
 from .convert import DOCUMENT_FORMATS, DocumentFormat
 from .embed import EmbeddedDocument
 from .study import Placement, Study
-
-if TYPE_CHECKING:
-    from pydicom.dataset import FileDataset
-
 
 #: The series number of each kind of generated object.
 _SERIES = {"photo": 1, "radiograph": 2, "document": 3, "scan": 4}
@@ -54,8 +53,6 @@ class Generator:
     """Makes the objects of one study, numbering them within their series."""
 
     def __init__(self, study: Study) -> None:
-        from pydicom.uid import generate_uid
-
         self._study = study
         self._series = {kind: generate_uid() for kind in _SERIES}
         self._counts = dict.fromkeys(_SERIES, 0)

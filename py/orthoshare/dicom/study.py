@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydicom.uid import generate_uid
+
 from ..records import Patient
 
 
@@ -34,8 +36,6 @@ class Study:
     @classmethod
     def new(cls, patient: Patient, now: datetime, description: str = "") -> Study:
         """Return a study with fresh UIDs, dated ``now``."""
-        from pydicom.uid import generate_uid
-
         moment = now.astimezone(UTC)
         return cls(
             patient=patient,
