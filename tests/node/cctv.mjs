@@ -31,5 +31,6 @@ export async function checkCctvVectors(checks) {
     check(cctv.hybridRefused === 19, `${cctv.hybridRefused} post-quantum vectors refused, not 19`);
     return `${cctv.pass} passed, ${cctv.hybridRefused} post-quantum refused (no ML-KEM), of ${names.length}`;
   });
+
   return cctv;
 }

@@ -71,12 +71,14 @@ export async function checkPassphraseRoundTrip({ browser, files, passphrase }) {
     check(steps.findIndex((s) => s[0] === "verifying") > steps.findIndex((s) => s[0] === "decrypting"), "order");
     return `${(byPassphrase.sealed.length / 1e6 / seconds).toFixed(0)} MB/s including scrypt`;
   });
+
   return byPassphrase;
 }
 
 /**
- * Make two keys, seal to both and open with each, seal and open DICOM inputs, and time
- * 16 MiB; return the first key and what sealToBuffer gave for both keys.
+ * Make two keys (keygen, parse_recipient), seal to both and open with each, seal and
+ * open DICOM inputs, and time 16 MiB; return the first key and what sealToBuffer gave
+ * for both keys.
  */
 export async function checkKeyRoundTrips({ browser, files }) {
   const alice = js(browser.keygen());
@@ -136,6 +138,7 @@ export async function checkKeyRoundTrips({ browser, files }) {
     const mb = big[0].size / 1e6;
     return `seal ${(mb / sealSeconds).toFixed(0)} MB/s, open (decrypt + verify) ${(mb / openSeconds).toFixed(0)} MB/s`;
   });
+
   return { alice, byKey };
 }
 
