@@ -20,7 +20,8 @@ from .bundle.manifest import KINDS, Manifest
 from .bundle.writer import Annotation, Details
 from .errors import OrthoshareError, OutputExistsError, hint_for
 from .passphrase import generate_passphrase
-from .records import Party, Patient
+from .records import RADIOGRAPH_MODALITIES, Party, Patient
+from .request import SealRequest, parse_recipient
 
 
 class _CommandLineError(Exception):
@@ -66,7 +67,7 @@ def _recipients(args: argparse.Namespace) -> tuple[list[age.Recipient], str | No
     if args.passphrase or args.passphrase_file:
         passphrase, generated = _new_passphrase(args)
         return [age.ScryptRecipient(passphrase)], passphrase if generated else None
-    recipients: list[age.Recipient] = [age.X25519Recipient.parse(r) for r in args.recipient]
+    recipients = [parse_recipient(text) for text in args.recipient]
     for path in args.recipients_file:
         recipients += age.parse_recipients_file(Path(path).read_text(encoding="utf-8"))
     if not recipients:
@@ -78,7 +79,7 @@ def _recipients(args: argparse.Namespace) -> tuple[list[age.Recipient], str | No
 
 def _annotations(
     args: argparse.Namespace, inputs: Sequence[pipeline.PathInput]
-) -> list[Annotation]:
+) -> tuple[Annotation, ...]:
     by_path = {item.path.resolve(): i for i, item in enumerate(inputs)}
     fields: list[dict[str, str]] = [{} for _ in inputs]
     options = (
@@ -97,14 +98,7 @@ def _annotations(
                     f"write --{option} FILE=VALUE with FILE one of the files being sealed",
                 )
             fields[index][option] = text
-    for field in fields:
-        if "radiograph" in field:
-            if field["radiograph"] not in ("panoramic", "cephalometric"):
-                raise _CommandLineError(
-                    f"--radiograph takes panoramic or cephalometric, not {field['radiograph']!r}"
-                )
-            field["kind"] = "radiograph"
-    return [Annotation(**f) for f in fields]
+    return tuple(Annotation(**f) for f in fields)
 
 
 def _progress(step: str, done: int, total: int) -> None:
@@ -137,26 +131,23 @@ def _keygen(args: argparse.Namespace) -> None:
 def _seal(args: argparse.Namespace) -> None:
     recipients, generated = _recipients(args)
     inputs = pipeline.collect_inputs(args.paths)
-    details = Details(
-        patient=Patient(
-            args.patient_name, args.patient_id, args.patient_birth_date, args.patient_sex
+    request = SealRequest(
+        recipients=tuple(recipients),
+        details=Details(
+            patient=Patient(
+                args.patient_name, args.patient_id, args.patient_birth_date, args.patient_sex
+            ),
+            sender=Party(args.sender_name, args.sender_organization, args.sender_contact),
+            recipient=Party(args.recipient_name),
+            note=args.note,
+            consent=args.consent,
+            deidentified=args.deidentified,
         ),
-        sender=Party(args.sender_name, args.sender_organization, args.sender_contact),
-        recipient=Party(args.recipient_name),
-        note=args.note,
-        consent=args.consent,
-        deidentified=args.deidentified,
-    )
-    result = pipeline.seal(
-        inputs,
-        recipients,
-        args.output,
-        details,
-        _annotations(args, inputs),
+        annotations=_annotations(args, inputs),
         armor=args.armor,
-        progress=_progress_if_terminal(),
         allow_mixed_patients=args.allow_mixed_patients,
     )
+    result = pipeline.seal(inputs, request, args.output, progress=_progress_if_terminal())
     print(result.path)
     count = len(inputs)
     made = sum(1 for entry in result.manifest.entries if entry.derived_from is not None)
@@ -272,7 +263,7 @@ def _parser() -> argparse.ArgumentParser:
         help="seal even though the DICOM files name different patients (checked first)",
     )
     about.add_argument("--radiograph", action="append", default=[], metavar="FILE=TYPE",
-                       help="mark a radiograph: panoramic or cephalometric")  # fmt: skip
+                       help=f"mark a radiograph: {' or '.join(RADIOGRAPH_MODALITIES)}")  # fmt: skip
     about.add_argument("--label", action="append", default=[], metavar="FILE=TEXT")
     about.add_argument("--view", action="append", default=[], metavar="FILE=CODE",
                        help="ADA-1100 view code, e.g. IV01")  # fmt: skip

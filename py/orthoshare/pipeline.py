@@ -13,7 +13,7 @@ import secrets
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -23,10 +23,14 @@ from .age.interfaces import Sink, Source
 from .bundle.hashing import MemberHasher
 from .bundle.manifest import Manifest
 from .bundle.reader import VerifiedBundle, verify_bundle
-from .bundle.writer import Annotation, Details, InputFile, write_bundle
-from .dicom.collect import DicomPart
-from .errors import InputError, NoInputsError, OutputExistsError
-from .records import ByteProgress
+from .bundle.sniff import SNIFF_SIZE, sniff
+from .bundle.writer import InputFile, write_bundle
+from .dicom.collect import DicomPart, read_identity
+from .dicom.identity import DicomIdentity
+from .dicom.patients import find_conflicts, suggested_patient
+from .errors import InputError, NoInputsError, OrthoshareError, OutputExistsError
+from .records import ByteProgress, Patient, Readable
+from .request import PatientsRequest, SealRequest
 
 #: ``progress(step, done, total)``: step is "sealing" then "making DICOM objects"
 #: (of photos, scans and PDFs), or "decrypting" then "verifying".
@@ -94,6 +98,56 @@ def sealed_file_name(now: datetime | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Description:
+    """What a file to seal is, from its content (never from its name)."""
+
+    kind: str
+    media_type: str
+    format: str
+    #: For a DICOM file, who and what it says it is about.
+    dicom: DicomIdentity | None = None
+    #: For a DICOM file that cannot be read whole: why (it would be refused when sealing).
+    problem: OrthoshareError | None = None
+
+
+_NOTHING = sniff(b"", 0)
+#: What is known of a file that could not be read: nothing.
+UNREAD = Description(_NOTHING.kind, _NOTHING.media_type, _NOTHING.format)
+
+
+def describe(item: Readable, name: str) -> Description:
+    """Tell what ``item`` (called ``name`` in messages) is, reading its start or,
+    for DICOM, its header.
+
+    Raises
+    ------
+    OSError
+        If it cannot be read.
+    """
+    with item.open() as stream:
+        head = stream.read(SNIFF_SIZE)
+        sniffed = sniff(head, item.size)
+        description = Description(sniffed.kind, sniffed.media_type, sniffed.format)
+        if sniffed.kind != "dicom":
+            return description
+        stream.seek(0)
+        try:
+            return replace(description, dicom=read_identity(stream, item.size, name=name))
+        except OrthoshareError as e:
+            return replace(description, problem=e)
+
+
+def compare_patients(request: PatientsRequest) -> tuple[Patient | None, list[str]]:
+    """The patient to prefill when the DICOM files agree, and each disagreement (with each
+    other, or with the patient entered) that sealing would stop for, in one sentence each.
+
+    See :func:`orthoshare.dicom.patients.suggested_patient` and
+    :func:`~orthoshare.dicom.patients.find_conflicts`.
+    """
+    return suggested_patient(request.found), find_conflicts(request.found, request.entered)
+
+
+@dataclass(frozen=True)
 class SealResult:
     """Where the sealed file was written, and the manifest it holds."""
 
@@ -103,23 +157,23 @@ class SealResult:
 
 def seal(
     inputs: Sequence[InputFile],
-    recipients: Sequence[age.Recipient],
+    request: SealRequest,
     out: str | os.PathLike[str],
-    details: Details | None = None,
-    annotations: Sequence[Annotation] | None = None,
     *,
-    armor: bool = False,
     progress: Progress | None = None,
-    allow_mixed_patients: bool = False,
 ) -> SealResult:
-    """Seal ``inputs`` for ``recipients`` into one age file.
+    """Seal ``inputs`` as ``request`` says into one age file.
 
     Parameters
     ----------
+    inputs : sequence of InputFile
+        The files, each read once (see :func:`orthoshare.bundle.writer.write_bundle`).
+    request : SealRequest
+        Who may open it, and what the sender says about the records.
     out : path
         A folder (the file gets a :func:`sealed_file_name`) or a new file's path.
-    details, annotations, armor, progress, allow_mixed_patients
-        See :func:`orthoshare.bundle.writer.write_bundle`; ``armor`` writes text.
+    progress : callable, optional
+        Called as ``progress(step, done, total)``: see :data:`Progress`.
 
     Raises
     ------
@@ -133,33 +187,19 @@ def seal(
     if target.exists():
         raise OutputExistsError(f"{target} exists")
     with age.atomic_output(target) as sink:
-        manifest = seal_to(
-            sink,
-            inputs,
-            recipients,
-            details,
-            annotations,
-            armor=armor,
-            progress=progress,
-            now=now,
-            allow_mixed_patients=allow_mixed_patients,
-        )
+        manifest = seal_to(sink, inputs, request, progress=progress, now=now)
     return SealResult(target, manifest)
 
 
 def seal_to(
     sink: Sink,
     inputs: Sequence[InputFile],
-    recipients: Sequence[age.Recipient],
-    details: Details | None = None,
-    annotations: Sequence[Annotation] | None = None,
+    request: SealRequest,
     *,
-    armor: bool = False,
     progress: Progress | None = None,
     now: datetime | None = None,
-    allow_mixed_patients: bool = False,
 ) -> Manifest:
-    """Seal ``inputs`` for ``recipients``, writing the age file to ``sink`` as it is made.
+    """Seal ``inputs`` as ``request`` says, writing the age file to ``sink`` as it is made.
 
     :func:`seal` writes to a file; the page writes to a download. If this
     raises, ``sink`` holds an unfinished age file (no final chunk, which every
@@ -174,14 +214,14 @@ def seal_to(
         if progress is not None:
             progress("making DICOM objects", done, total)
 
-    with age.Encryptor(sink, recipients, armor=armor) as sealed:
-        details = details or Details()
+    details = request.details
+    with age.Encryptor(sink, request.recipients, armor=request.armor) as sealed:
         manifest = write_bundle(
             sealed,
             inputs,
             details,
-            annotations,
-            dicom=DicomPart(details.patient, allow_mixed_patients),
+            request.annotations,
+            dicom=DicomPart(details.patient, request.allow_mixed_patients),
             progress=on_bytes,
             converting=on_converted,
             now=now,

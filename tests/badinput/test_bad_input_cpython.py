@@ -22,6 +22,7 @@ from bundle.support import time_limit
 from orthoshare import age, pipeline
 from orthoshare.age import primitives
 from orthoshare.age.scrypt import DEFAULT_MAX_WORK_FACTOR
+from orthoshare.request import SealRequest
 
 from .cases import (
     IDENTITY,
@@ -173,7 +174,7 @@ def test_a_bad_input_to_sealing_is_refused_saying_why_or_sealed_as_an_original(
 
     def seal() -> None:
         inputs = pipeline.collect_inputs([given])
-        results.append(pipeline.seal(inputs, [IDENTITY.recipient], sealed_dir))
+        results.append(pipeline.seal(inputs, SealRequest([IDENTITY.recipient]), sealed_dir))
 
     run = run_bounded(seal, case.seconds, "sealed")
     column.record(case, Outcome(run.outcome, run.seconds, run.peak_mib))

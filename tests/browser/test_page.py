@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 from orthoshare import age, pipeline
 from orthoshare.bundle.writer import Details
 from orthoshare.records import Patient
+from orthoshare.request import SealRequest
 
 from .conftest import INTRANET_HOST, WORK_TIMEOUT_MS, open_page, screenshot, wait_for_state
 
@@ -119,9 +120,8 @@ def test_sealed_in_the_page_to_a_key_opens_with_the_age_cli(
 def seal_with_cli(tmp_path: Path, records: dict[str, bytes], recipient: age.Recipient) -> Path:
     result = pipeline.seal(
         pipeline.collect_inputs([tmp_path / "records" / name for name in records]),
-        [recipient],
+        SealRequest([recipient], Details(patient=Patient("Ana Pérez", "P-17"))),
         tmp_path,
-        Details(patient=Patient("Ana Pérez", "P-17")),
     )
     return result.path
 
@@ -334,7 +334,9 @@ def test_sealing_and_opening_show_bytes_and_time_left_and_can_be_cancelled(
 
     # Opening a large file is cancelled the same way.
     big_sealed = pipeline.seal(
-        pipeline.collect_inputs([big]), [age.ScryptRecipient(PASSPHRASE)], tmp_path / "big"
+        pipeline.collect_inputs([big]),
+        SealRequest([age.ScryptRecipient(PASSPHRASE)]),
+        tmp_path / "big",
     ).path
     page.click("#tab-open")
     page.set_input_files("#pick-sealed", str(big_sealed))

@@ -12,6 +12,7 @@ import pytest
 
 from orthoshare import age, pipeline
 from orthoshare.bundle.manifest import MANIFEST_NAME
+from orthoshare.request import SealRequest
 
 from .support import FILES, A, B, Sealed, write_tree
 
@@ -38,7 +39,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory, identity: age.X25519Identit
     write_tree(tmp / "in", FILES)
     (tmp / "sealed").mkdir()
     result = pipeline.seal(
-        pipeline.collect_inputs([tmp / "in"]), [identity.recipient], tmp / "sealed"
+        pipeline.collect_inputs([tmp / "in"]), SealRequest([identity.recipient]), tmp / "sealed"
     )
     plain = age.decrypt_bytes(result.path.read_bytes(), [identity])
     with zipfile.ZipFile(io.BytesIO(plain)) as archive:

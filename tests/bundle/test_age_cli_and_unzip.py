@@ -18,6 +18,7 @@ from hypothesis import given, settings
 
 from orthoshare import age, pipeline
 from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME, Manifest
+from orthoshare.request import SealRequest
 
 from .strategies import InputSet, input_sets, write_inputs
 from .support import Tree, sha256, write_tree
@@ -64,7 +65,9 @@ def check_with_cli(
     """Seal ``given``, decrypt it with `age`, test it with `unzip`, compare manifest and disk."""
     (tmp / "sealed").mkdir()
     sealed = pipeline.seal(
-        pipeline.collect_inputs(given), [identity.recipient], tmp / "sealed", armor=armor
+        pipeline.collect_inputs(given),
+        SealRequest([identity.recipient], armor=armor),
+        tmp / "sealed",
     )
     assert sealed.path.read_bytes().startswith(ARMOR_BEGIN) == armor
     key = tmp / "key.txt"
@@ -165,7 +168,9 @@ def test_bundle_decrypted_by_age_cli_is_a_zip_python_reads_identically(
     write_tree(tmp_path / "in", CHUNKY)
     (tmp_path / "sealed").mkdir()
     sealed = pipeline.seal(
-        pipeline.collect_inputs([tmp_path / "in"]), [identity.recipient], tmp_path / "sealed"
+        pipeline.collect_inputs([tmp_path / "in"]),
+        SealRequest([identity.recipient]),
+        tmp_path / "sealed",
     )
     key = tmp_path / "key.txt"
     key.write_text(age.format_identity_file(identity))

@@ -14,6 +14,7 @@ import pytest
 from orthoshare import age, pipeline
 from orthoshare.bundle.manifest import Manifest
 from orthoshare.errors import OutputExistsError
+from orthoshare.request import SealRequest
 
 from .support import FILES, A, Sealed, place, write_tree
 
@@ -62,7 +63,9 @@ def test_sealing_to_an_existing_file_is_refused(
     target.parent.mkdir()
     target.write_bytes(b"earlier")
     with pytest.raises(OutputExistsError):
-        pipeline.seal(pipeline.collect_inputs([tmp_path / "in"]), [identity.recipient], target)
+        pipeline.seal(
+            pipeline.collect_inputs([tmp_path / "in"]), SealRequest([identity.recipient]), target
+        )
     assert target.read_bytes() == b"earlier"
     assert [p.name for p in target.parent.iterdir()] == [target.name]
 

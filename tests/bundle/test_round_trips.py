@@ -25,6 +25,7 @@ from orthoshare.bundle.paths import check_member_name, check_unique
 from orthoshare.bundle.writer import Annotation, Details
 from orthoshare.errors import NoInputsError
 from orthoshare.records import Party, Patient
+from orthoshare.request import SealRequest
 
 from .strategies import InputSet, input_sets, write_inputs
 from .support import Tree, assert_round_trip, originals, sha256, time_limit, write_tree
@@ -41,7 +42,9 @@ def seal_and_open(
     (tmp / "sealed").mkdir()
     out = tmp / "out"
     with time_limit(limit):
-        result = pipeline.seal(pipeline.collect_inputs(paths), [identity.recipient], tmp / "sealed")
+        result = pipeline.seal(
+            pipeline.collect_inputs(paths), SealRequest([identity.recipient]), tmp / "sealed"
+        )
         opened = pipeline.open_(result.path, [identity], out)
     assert opened == result.manifest
     return result, out
@@ -224,7 +227,7 @@ def test_sealing_no_inputs_raises_and_writes_nothing(
     out = tmp_path / "sealed"
     out.mkdir()
     with pytest.raises(NoInputsError) as info:
-        pipeline.seal([], [identity.recipient], out)
+        pipeline.seal([], SealRequest([identity.recipient]), out)
     assert str(info.value).startswith("there is nothing to seal")
     assert list(out.iterdir()) == []
 
@@ -252,7 +255,9 @@ def test_details_survive_into_manifest_and_escaped_cover_sheet(
     assert [item.parts[-1] for item in inputs] == ["pano.jpg", "upper.stl"]
     annotations = ANNOTATIONS[::-1]  # one per input, in the order of the inputs
     (tmp_path / "sealed").mkdir()
-    result = pipeline.seal(inputs, [identity.recipient], tmp_path / "sealed", DETAILS, annotations)
+    result = pipeline.seal(
+        inputs, SealRequest([identity.recipient], DETAILS, annotations), tmp_path / "sealed"
+    )
     manifest = pipeline.open_(result.path, [identity], tmp_path / "out")
     assert manifest == result.manifest
     assert manifest.patient == DETAILS.patient
@@ -288,9 +293,8 @@ def test_sealed_file_name_has_the_fixed_form_and_no_patient_data(
     (tmp_path / "sealed").mkdir()
     result = pipeline.seal(
         pipeline.collect_inputs([tmp_path / "Zoe OBrien P-0042"]),
-        [identity.recipient],
+        SealRequest([identity.recipient], DETAILS),
         tmp_path / "sealed",
-        DETAILS,
     )
     assert result.path.parent == tmp_path / "sealed"
     assert SEALED_NAME.fullmatch(result.path.name), result.path.name
@@ -305,7 +309,9 @@ def test_manifest_and_cover_sheet_come_first_in_the_central_directory(
     write_tree(tmp_path / "in", {("a.txt",): b"a", ("b", "c.bin"): bytes(70_000)})
     (tmp_path / "sealed").mkdir()
     result = pipeline.seal(
-        pipeline.collect_inputs([tmp_path / "in"]), [identity.recipient], tmp_path / "sealed"
+        pipeline.collect_inputs([tmp_path / "in"]),
+        SealRequest([identity.recipient]),
+        tmp_path / "sealed",
     )
     plain = age.decrypt_bytes(result.path.read_bytes(), [identity])
     with zipfile.ZipFile(io.BytesIO(plain)) as archive:

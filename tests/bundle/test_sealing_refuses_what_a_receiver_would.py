@@ -20,6 +20,7 @@ from orthoshare.bundle.writer import Annotation, Details, write_bundle
 from orthoshare.dicom.collect import DicomPart
 from orthoshare.errors import InputError, TooManyFilesError
 from orthoshare.records import BytesInput, Patient
+from orthoshare.request import SealRequest
 
 from .support import write_tree
 
@@ -27,16 +28,19 @@ from .support import write_tree
 @pytest.mark.parametrize(
     ("details", "annotation"),
     [
-        (Details(patient=Patient(sex="female")), Annotation()),
-        (Details(patient=Patient(birth_date="04/03/2011")), Annotation()),
-        (Details(patient=Patient(birth_date="2011-3-4")), Annotation()),
-        (Details(), Annotation(view="frontal")),
-        (Details(), Annotation(kind="xray")),
+        (Details(patient=Patient(sex="female")), {}),
+        (Details(patient=Patient(birth_date="04/03/2011")), {}),
+        (Details(patient=Patient(birth_date="2011-3-4")), {}),
+        (Details(), {"view": "frontal"}),
+        (Details(), {"kind": "xray"}),
+        (Details(), {"radiograph": "bitewing"}),
+        (Details(), {"kind": "photo", "radiograph": "panoramic"}),
     ],
-    ids=["sex", "birth-date-order", "birth-date-digits", "view", "kind"],
-)
+    ids=["sex", "birth-date-order", "birth-date-digits", "view", "kind", "radiograph",
+         "radiograph-of-another-kind"],
+)  # fmt: skip
 def test_details_the_receiver_would_refuse_are_refused_when_sealing(
-    tmp_path: Path, identity: age.X25519Identity, details: Details, annotation: Annotation
+    tmp_path: Path, identity: age.X25519Identity, details: Details, annotation: dict[str, str]
 ) -> None:
     # A bundle whose manifest the reader rejects could never be opened by anyone.
     write_tree(tmp_path / "in", {("a.txt",): b"a"})
@@ -44,10 +48,8 @@ def test_details_the_receiver_would_refuse_are_refused_when_sealing(
     with pytest.raises(InputError):
         pipeline.seal(
             pipeline.collect_inputs([tmp_path / "in"]),
-            [identity.recipient],
+            SealRequest([identity.recipient], details, [Annotation(**annotation)]),
             tmp_path / "sealed",
-            details,
-            [annotation],
         )
     assert list((tmp_path / "sealed").iterdir()) == []
 

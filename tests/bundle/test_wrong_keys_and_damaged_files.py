@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from orthoshare import age, pipeline
+from orthoshare.request import SealRequest
 
 from .support import FILES, Sealed, fails_writing_nothing, place, write_tree
 
@@ -25,7 +26,7 @@ def test_wrong_passphrase_raises_wrong_passphrase_error(tmp_path: Path, dest: Pa
     (tmp_path / "sealed").mkdir()
     result = pipeline.seal(
         pipeline.collect_inputs([tmp_path / "in"]),
-        [age.ScryptRecipient(PASSPHRASE, work_factor=WORK_FACTOR)],
+        SealRequest([age.ScryptRecipient(PASSPHRASE, work_factor=WORK_FACTOR)]),
         tmp_path / "sealed",
     )
     fails_writing_nothing(
@@ -114,9 +115,8 @@ def test_damaged_armor_raises_armor_error(
     (tmp_path / "sealed").mkdir()
     result = pipeline.seal(
         pipeline.collect_inputs([tmp_path / "in"]),
-        [identity.recipient],
+        SealRequest([identity.recipient], armor=True),
         tmp_path / "sealed",
-        armor=True,
     )
     lines = result.path.read_bytes().split(b"\n")
     lines[3] = lines[3][:20] + b"!" + lines[3][21:]  # not a base64 character

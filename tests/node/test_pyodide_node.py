@@ -25,6 +25,7 @@ from orthoshare.bundle.reader import verify_bundle
 from orthoshare.bundle.writer import Details, write_bundle
 from orthoshare.dicom.collect import DicomPart
 from orthoshare.records import Patient
+from orthoshare.request import SealRequest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN = REPO_ROOT / "tests" / "node" / "run.mjs"
@@ -50,7 +51,9 @@ def seal_for_pyodide(folder: Path) -> dict[str, str]:
     identity = age.X25519Identity.generate()
     (folder / "cpython-identity.txt").write_text(age.format_identity_file(identity))
     pipeline.seal(
-        pipeline.collect_inputs([records]), [identity.recipient], folder / "cpython.zip.age"
+        pipeline.collect_inputs([records]),
+        SealRequest([identity.recipient]),
+        folder / "cpython.zip.age",
     )
     expected = {
         "/".join(path.relative_to(folder).parts): hashlib.sha256(path.read_bytes()).hexdigest()

@@ -20,6 +20,7 @@ from orthoshare.dicom.embed import EmbeddedDocument
 from orthoshare.dicom.study import Placement, Study
 from orthoshare.errors import InputError
 from orthoshare.records import Patient
+from orthoshare.request import SealRequest
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def test_sealing_a_large_scan_never_holds_it_in_memory(tmp_path: Path) -> None:
     tracemalloc.start()
     try:
         sealed = pipeline.seal(
-            pipeline.collect_inputs([scan]), [identity.recipient], tmp_path, details
+            pipeline.collect_inputs([scan]), SealRequest([identity.recipient], details), tmp_path
         )
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -15,6 +15,7 @@ from orthoshare.bundle.manifest import Manifest
 from orthoshare.bundle.writer import Details
 from orthoshare.errors import InputError
 from orthoshare.records import Patient
+from orthoshare.request import SealRequest
 
 # Files shipped inside the pydicom wheel (never fetched): CT, MR, Secondary Capture,
 # and JPEG variants, each a different vendor's encoding.
@@ -41,7 +42,9 @@ def sealed_and_opened(tmp_path: Path) -> tuple[Path, Manifest]:
     (inputs / "letter.txt").write_text("for the surgeon")
     # pydicom's sample files belong to different (made-up) patients.
     result = pipeline.seal(
-        pipeline.collect_inputs([inputs]), [IDENTITY.recipient], tmp_path, allow_mixed_patients=True
+        pipeline.collect_inputs([inputs]),
+        SealRequest([IDENTITY.recipient], allow_mixed_patients=True),
+        tmp_path,
     )
     manifest = pipeline.open_(result.path, [IDENTITY], tmp_path / "out")
     return tmp_path / "out", manifest
@@ -93,7 +96,11 @@ def test_two_files_claiming_one_sop_instance_uid_are_refused_plainly(tmp_path: P
         shutil.copy(SHIPPED / name, tmp_path / name)
     inputs = pipeline.collect_inputs([tmp_path / "JPEG-lossy.dcm", tmp_path / "JPGExtended.dcm"])
     with pytest.raises(InputError, match="share the SOP Instance UID"):
-        pipeline.seal(inputs, [IDENTITY.recipient], tmp_path / "out.age", allow_mixed_patients=True)
+        pipeline.seal(
+            inputs,
+            SealRequest([IDENTITY.recipient], allow_mixed_patients=True),
+            tmp_path / "out.age",
+        )
     assert not (tmp_path / "out.age").exists()
 
 
@@ -136,7 +143,7 @@ def test_a_generated_document_is_an_encap_doc_record(tmp_path: Path) -> None:
     (tmp_path / "letter.pdf").write_bytes(b"%PDF-1.7\n" + b"x" * 10_000 + b"\n%%EOF\n")
     inputs = pipeline.collect_inputs([tmp_path / "letter.pdf"])
     details = Details(patient=Patient("Ana Pérez", "P-17", "2011-04-02", "F"))
-    sealed = pipeline.seal(inputs, [IDENTITY.recipient], tmp_path, details)
+    sealed = pipeline.seal(inputs, SealRequest([IDENTITY.recipient], details), tmp_path)
     pipeline.open_(sealed.path, [IDENTITY], tmp_path / "out")
     dicomdir = pydicom.dcmread(tmp_path / "out" / "DICOM" / "DICOMDIR")
     types = [record.DirectoryRecordType for record in dicomdir.DirectoryRecordSequence]

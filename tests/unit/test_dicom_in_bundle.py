@@ -23,6 +23,7 @@ from orthoshare.bundle.writer import Annotation, Details
 from orthoshare.cli import main
 from orthoshare.errors import MixedPatientsError
 from orthoshare.records import Patient
+from orthoshare.request import SealRequest
 
 IDENTITY = age.X25519Identity.generate()
 SOP_CLASSES = {
@@ -85,14 +86,13 @@ def seal_and_open(
     for name, data in files.items():
         (folder / name).write_bytes(data)
     inputs = pipeline.collect_inputs([folder / name for name in files])
-    result = pipeline.seal(
-        inputs,
+    request = SealRequest(
         [IDENTITY.recipient],
-        tmp_path,
         Details(patient=Patient("Ana Pérez", "P-17", "2011-04-02", "F")),
         [annotations.get(name, Annotation()) for name in files],
         **options,  # type: ignore[arg-type]
     )
+    result = pipeline.seal(inputs, request, tmp_path)
     return pipeline.open_(result.path, [IDENTITY], tmp_path / "out")
 
 
@@ -165,7 +165,7 @@ def test_the_patient_is_taken_from_the_dicom_files_when_none_is_entered(tmp_path
     (tmp_path / "ct").mkdir()
     (tmp_path / "ct" / "a.dcm").write_bytes(dicom_file(PatientName="Doe^Jane", PatientID="P-3"))
     result = pipeline.seal(
-        pipeline.collect_inputs([tmp_path / "ct"]), [IDENTITY.recipient], tmp_path
+        pipeline.collect_inputs([tmp_path / "ct"]), SealRequest([IDENTITY.recipient]), tmp_path
     )
     patient = pipeline.list_(result.path, [IDENTITY]).patient
     assert (patient.name, patient.id, patient.birth_date, patient.sex) == (
@@ -228,7 +228,7 @@ def test_a_dicom_series_is_read_once_and_never_held_whole_while_sealing(
     inputs = [CountedInput(item) for item in pipeline.collect_inputs([series])]
     tracemalloc.start()
     try:
-        result = pipeline.seal(inputs, [IDENTITY.recipient], tmp_path)
+        result = pipeline.seal(inputs, SealRequest([IDENTITY.recipient]), tmp_path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -9,6 +9,7 @@ from orthoshare import age, pipeline
 from orthoshare.bundle.writer import Details
 from orthoshare.passphrase import generate_passphrase, strength
 from orthoshare.records import Patient
+from orthoshare.request import SealRequest
 
 
 def test_seal_and_open_report_progress_up_to_each_total(tmp_path: Path) -> None:
@@ -24,7 +25,7 @@ def test_seal_and_open_report_progress_up_to_each_total(tmp_path: Path) -> None:
 
     result = pipeline.seal(
         pipeline.collect_inputs([tmp_path / "in"]),
-        [identity.recipient],
+        SealRequest([identity.recipient]),
         tmp_path / "sealed.age",
         progress=record,
     )
@@ -58,10 +59,11 @@ def test_making_dicom_objects_of_originals_reports_its_own_progress_after_sealin
 
     result = pipeline.seal(
         pipeline.collect_inputs([tmp_path / "in"]),
-        [age.X25519Identity.generate().recipient],
+        SealRequest(
+            [age.X25519Identity.generate().recipient],
+            Details(patient=Patient(name="Ana Pérez", id="P-17")),
+        ),
         tmp_path / "sealed.age",
-        # The file-set's directory records need a patient.
-        Details(patient=Patient(name="Ana Pérez", id="P-17")),
         progress=record,
     )
     assert any(entry.derived_from for entry in result.manifest.entries), "no DICOM object made"

@@ -11,7 +11,6 @@ and :mod:`orthoshare.browser.jsio` for why file reading is injected as
 """
 
 from .api import (
-    RequestError,
     boot,
     describe,
     generate_passphrase,
@@ -28,7 +27,6 @@ from .primitives import JSPrimitives
 
 __all__ = [
     "JSPrimitives",
-    "RequestError",
     "boot",
     "describe",
     "generate_passphrase",

@@ -29,6 +29,7 @@ from ..records import (
     DICOM_DIR,
     ORIGINALS_DIR,
     PIECE,
+    RADIOGRAPH_MODALITIES,
     ByteProgress,
     DicomRef,
     Made,
@@ -90,13 +91,33 @@ class DicomCollector(Protocol):
 
 @dataclass(frozen=True)
 class Annotation:
-    """What the sender says about one file: a label, an ADA-1100 view, a kind."""
+    """What the sender says about one file: a label, an ADA-1100 view, a kind.
+
+    Raises
+    ------
+    InputError
+        If the kind, the view or the radiograph is not one there is.
+    """
 
     label: str | None = None
     view: str | None = None
     kind: str | None = None
-    #: For a radiograph: "panoramic" or "cephalometric" (its DICOM modality, PX or DX).
+    #: For a radiograph: "panoramic" or "cephalometric" (its DICOM modality, PX or DX);
+    #: its kind is then "radiograph".
     radiograph: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is not None and self.kind not in KINDS:
+            raise InputError(f"kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        if self.view is not None and not is_view_code(self.view):
+            raise InputError(f"{self.view!r} is not an ADA-1100 view code (e.g. IV01)")
+        if self.radiograph is not None:
+            if self.radiograph not in RADIOGRAPH_MODALITIES:
+                choices = " or ".join(RADIOGRAPH_MODALITIES)
+                raise InputError(f"a radiograph is {choices}, not {self.radiograph!r}")
+            if self.kind not in (None, "radiograph"):
+                raise InputError(f"a {self.radiograph} radiograph is not a {self.kind}")
+            object.__setattr__(self, "kind", "radiograph")
 
 
 @dataclass(frozen=True)
@@ -275,7 +296,7 @@ def write_bundle(
     MixedPatientsError
         If ``dicom`` finds the DICOM inputs name more than one patient.
     InputError
-        If an input changes size while it is read, or an annotation is invalid.
+        If an input changes size while it is read.
     """
     if not inputs:
         raise NoInputsError()
@@ -287,11 +308,6 @@ def write_bundle(
     annotations = annotations or [Annotation()] * len(inputs)
     if len(annotations) != len(inputs):
         raise ValueError("write_bundle: one annotation per input")
-    for annotation in annotations:
-        if annotation.kind is not None and annotation.kind not in KINDS:
-            raise InputError(f"kind {annotation.kind!r} is not one of {', '.join(KINDS)}")
-        if annotation.view is not None and not is_view_code(annotation.view):
-            raise InputError(f"{annotation.view!r} is not an ADA-1100 view code (e.g. IV01)")
     now = now or datetime.now(UTC)
     _check_details(details, now)
     names = member_names([item.parts for item in inputs], ORIGINALS_DIR)

@@ -25,6 +25,7 @@ from orthoshare.age.format import parse_header
 from orthoshare.age.stream import ENCRYPTED_CHUNK_SIZE
 from orthoshare.bundle.manifest import MANIFEST_NAME
 from orthoshare.records import BytesInput
+from orthoshare.request import SealRequest
 
 IDENTITY = age.X25519Identity(hashlib.sha256(b"orthoshare bad-input identity").digest())
 #: The identity as the receiver keeps it, in a file (what the page is given).
@@ -138,7 +139,7 @@ def material() -> Material:
     ]
     out = io.BytesIO()
     with _seeded_randomness():
-        pipeline.seal_to(out, inputs, [IDENTITY.recipient], now=_SEALED_AT)
+        pipeline.seal_to(out, inputs, SealRequest([IDENTITY.recipient]), now=_SEALED_AT)
     sealed = out.getvalue()
     plain = age.decrypt_bytes(sealed, [IDENTITY])
     with zipfile.ZipFile(io.BytesIO(plain)) as archive:
