@@ -178,8 +178,9 @@ def _check(condition: bool, message: str) -> None:
         raise ManifestError(message)
 
 
-_PARTY = {"name": str, "organization": str, "contact": str}
-_PATIENT = {"name": str, "id": str, "birth_date": str, "sex": str}
+# Every field of these is text, and every one is required in a manifest.
+_PARTY = {k: str for k in Party.__dataclass_fields__}
+_PATIENT = {k: str for k in Patient.__dataclass_fields__}
 _DICOM = {k: str for k in DicomRef.__dataclass_fields__}
 _Types = Mapping[str, type | tuple[type, ...]]
 _OPTIONAL_STR = (str, type(None))
