@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import astuple
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -120,9 +121,7 @@ class DicomPart:
         entered = self._entered
         if not self._found:
             return entered
-        if any(
-            _ENTERED.search(v) for v in (entered.name, entered.id, entered.birth_date, entered.sex)
-        ):
+        if any(_ENTERED.search(v) for v in astuple(entered)):
             return entered
         return suggested_patient(self._found) or entered
 
