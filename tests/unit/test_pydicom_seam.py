@@ -51,11 +51,13 @@ def test_sealing_files_that_are_no_dicom_work_leaves_pydicom_unloaded(tmp_path: 
 from pathlib import Path
 
 from orthoshare import age, pipeline
+from orthoshare.request import SealRequest
 
 letter = Path(sys.argv[1]) / "letter.txt"
 letter.write_text("Dear colleague, the records of our patient.")
 recipient = age.X25519Identity.generate().recipient
-pipeline.seal(pipeline.collect_inputs([letter]), [recipient], letter.with_suffix(".zip.age"))
+request = SealRequest([recipient])
+pipeline.seal(pipeline.collect_inputs([letter]), request, letter.with_suffix(".zip.age"))
 {LOADED}
 """
     assert run(code, str(tmp_path)) == ["False"]
