@@ -1,0 +1,102 @@
+// The Open view: the sealed file, its passphrase or the receiver's identity file,
+// then open, the verified records and their cover, and save.
+
+import { $, cancellable, cell, download, dropZone, formatSize, setState, showError, showProgress, thumbnail } from "./dom.js";
+
+let api = null; // the page's requests to its worker, given to setUpOpen
+let sealed = null;
+
+async function chooseSealed(file) {
+  sealed = file;
+  $("sealed-name").textContent = file.name;
+  $("open-message").textContent = "";
+  try {
+    const inspection = await api.call("inspect", [file]);
+    const byKey = inspection.needs === "key";
+    $("open-key-fields").hidden = !byKey;
+    $("open-passphrase-fields").hidden = byKey;
+    setState("ready", byKey ? "This file opens with your identity file." : "This file opens with a passphrase.");
+  } catch (error) {
+    showError($("open-message"), error);
+  }
+}
+
+async function openRequest() {
+  if (!$("open-passphrase-fields").hidden) return { passphrase: $("open-passphrase").value };
+  const file = $("identity-file").files[0];
+  return { identities: file ? await file.text() : $("identity-text").value };
+}
+
+function renderOpened(result) {
+  const { manifest, entries, bundle } = result;
+  const patient = manifest.patient;
+  $("cover-title").textContent = `Records of ${patient.name || "a patient"}`;
+  const facts = [
+    ["Patient ID", patient.id],
+    ["Birth date", patient.birth_date],
+    ["Sex", patient.sex],
+    ["From", [manifest.sender.name, manifest.sender.organization].filter(Boolean).join(", ")],
+    ["Contact", manifest.sender.contact],
+    ["To", manifest.recipient.name],
+    ["Sealed", manifest.created.replace("T", " ").replace("Z", " UTC")],
+    ["Note", manifest.note],
+    ["Consent", manifest.consent],
+  ];
+  $("cover-facts").replaceChildren(
+    ...facts
+      .filter(([, value]) => value)
+      .flatMap(([term, value]) => [
+        Object.assign(document.createElement("dt"), { textContent: term }),
+        Object.assign(document.createElement("dd"), { textContent: value }),
+      ]),
+  );
+  const rows = $("open-files").tBodies[0];
+  rows.replaceChildren();
+  for (const entry of entries) {
+    const blob = bundle.slice(entry.offset, entry.offset + entry.size, entry.media_type);
+    const row = rows.insertRow();
+    cell(row, thumbnail(blob, entry.media_type, `Preview of ${entry.path}`));
+    cell(row, entry.path);
+    cell(row, entry.kind);
+    cell(row, [entry.label, entry.view, entry.study].filter(Boolean).join(" · "));
+    cell(row, formatSize(entry.size));
+    cell(row, "✓ sha-256 matches");
+    const save = Object.assign(document.createElement("button"), { type: "button", textContent: "Save" });
+    save.setAttribute("aria-label", `Save ${entry.path}`);
+    save.addEventListener("click", () => download(blob, entry.path.split("/").pop()));
+    cell(row, save);
+  }
+  $("save-all").onclick = () => download(bundle, sealed.name.replace(/\.age$/, "") || "records.zip");
+  $("cover").hidden = false;
+}
+
+/** Wire the Open view's pickers and form to `pageApi`, the page's requests to its worker (api.js). */
+export function setUpOpen(pageApi) {
+  api = pageApi;
+  $("pick-sealed").addEventListener("change", (event) => {
+    if (event.target.files.length) chooseSealed(event.target.files[0]);
+  });
+  dropZone($("open-drop"), (entries) => entries.length && chooseSealed(entries[0].file));
+
+  $("open-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const message = $("open-message");
+    message.textContent = "";
+    $("cover").hidden = true;
+    if (!sealed) return showError(message, { message: "choose the .zip.age file first" });
+    setState("working", "Opening…");
+    try {
+      const request = await openRequest();
+      const progress = $("open-progress");
+      const result = await cancellable(api, $("open-cancel"), progress, message, () =>
+        api.call("open", [sealed, request], { onProgress: showProgress(progress, "Opening") }),
+      );
+      if (!result) return;
+      renderOpened(result);
+      message.textContent = `Opened and verified ${result.entries.length} files.`;
+      setState("done", "Opened. Every file matched the sender's manifest.");
+    } catch (error) {
+      showError(message, error);
+    }
+  });
+}

@@ -1,0 +1,264 @@
+// The Send view: the files to seal, what the sender says of each (label, view,
+// radiograph), the patient and the parties, the protection (passphrase or public keys),
+// then seal and download.
+
+import { $, cancellable, cell, download, dropZone, formatSize, setState, showError, showProgress, thumbnail } from "./dom.js";
+
+let api = null; // the page's requests to its worker, given to setUpSend
+let items = []; // {file, path, info, label, view, radiograph}
+let views = null; // the ADA-1100 views, asked of Python once: {code, meaning, kind, site}
+
+async function addFiles(entries) {
+  if (!entries.length) return;
+  setState("working", "Looking at the files…");
+  try {
+    views ??= await api.call("views");
+    const infos = await api.call("describe", [entries]);
+    entries.forEach((entry, index) => items.push({ ...entry, info: infos[index] }));
+    renderSendFiles();
+    await checkPatients({ prefill: true });
+    setState("ready", `${items.length} file${items.length === 1 ? "" : "s"} ready to seal.`);
+  } catch (error) {
+    showError($("send-message"), error);
+  }
+}
+
+const PATIENT_FIELDS = { name: "patient-name", id: "patient-id", birth_date: "patient-birth-date", sex: "patient-sex" };
+
+function enteredPatient() {
+  return Object.fromEntries(Object.entries(PATIENT_FIELDS).map(([key, id]) => [key, $(id).value.trim()]));
+}
+
+// What the DICOM files say of the patient: fill an empty form from them, and say at
+// once where they disagree with each other or with what was entered. Sealing checks
+// again (the guard itself is in Python); this only spares the sender a surprise.
+async function checkPatients({ prefill = false } = {}) {
+  const found = items.filter((item) => item.info.dicom).map((item) => ({ path: item.path, dicom: item.info.dicom }));
+  const entered = enteredPatient();
+  const { suggested, conflicts } = await api.call("patients", [{ found, entered }]);
+  if (prefill && suggested && Object.values(entered).every((value) => !value)) {
+    for (const [key, id] of Object.entries(PATIENT_FIELDS)) $(id).value = suggested[key] ?? "";
+    $("patient-source").textContent = "Filled in from the DICOM files: check it against your records.";
+  }
+  $("patient-conflicts").replaceChildren(
+    ...conflicts.map((text) => Object.assign(document.createElement("li"), { textContent: `${text}.` })),
+  );
+  $("patient-warning").hidden = conflicts.length === 0;
+}
+
+// Radiographs look like any JPEG or PNG: only the sender can say a picture is one.
+const IMAGE_ROLES = [
+  ["", "Photo"],
+  ["panoramic", "Panoramic radiograph"],
+  ["cephalometric", "Cephalometric radiograph"],
+];
+const MESH_FORMATS = new Set(["stl", "obj"]);
+
+function choice(options, selected, label, onChange) {
+  const select = document.createElement("select");
+  for (const [value, text] of options) select.add(new Option(text, value, false, value === (selected ?? "")));
+  select.setAttribute("aria-label", label);
+  select.addEventListener("change", () => onChange(select.value || null));
+  return select;
+}
+
+function viewChoice(item, kind) {
+  const options = [["", "— no view —"], ...views.filter((v) => v.kind === kind).map((v) => [v.code, `${v.code} ${v.meaning}`])];
+  return choice(options, item.view, `ADA-1100 view of ${item.path}`, (code) => (item.view = code));
+}
+
+// What the sender says a file shows: for a picture, photo or radiograph and its view;
+// for a scan, its 3-D view; for DICOM, what it says itself.
+function aboutCell(item) {
+  const { format, dicom, error } = item.info;
+  if (error) return document.createTextNode(`Cannot be used: ${error.message}`);
+  if (dicom) {
+    const patient = dicom.patient_name || dicom.patient_id || "no patient named";
+    const study = [dicom.modality, dicom.study_date, dicom.study_description].filter(Boolean).join(" · ");
+    return document.createTextNode([study, patient].filter(Boolean).join(" — "));
+  }
+  const box = document.createElement("div");
+  if (format === "jpeg" || format === "png") {
+    const view = viewChoice(item, "photo");
+    view.hidden = Boolean(item.radiograph);
+    box.append(
+      choice(IMAGE_ROLES, item.radiograph, `What ${item.path} is`, (role) => {
+        item.radiograph = role;
+        item.view = role ? null : item.view;
+        renderSendFiles();
+      }),
+      view,
+    );
+  } else if (MESH_FORMATS.has(format)) box.append(viewChoice(item, "3d"));
+  return box;
+}
+
+function renderSendFiles() {
+  const table = $("send-files");
+  const rows = table.tBodies[0];
+  rows.replaceChildren();
+  table.hidden = items.length === 0;
+  items.forEach((item, index) => {
+    const row = rows.insertRow();
+    cell(row, thumbnail(item.file, item.info.media_type, `Preview of ${item.path}`));
+    cell(row, item.path);
+    cell(row, item.radiograph ? "radiograph" : item.info.kind);
+    cell(row, formatSize(item.file.size));
+    const label = Object.assign(document.createElement("input"), { value: item.label ?? "" });
+    label.setAttribute("aria-label", `Label of ${item.path}`);
+    label.addEventListener("input", () => (item.label = label.value.trim() || null));
+    cell(row, label);
+    cell(row, aboutCell(item));
+    const remove = Object.assign(document.createElement("button"), {
+      type: "button",
+      textContent: "Remove",
+    });
+    remove.setAttribute("aria-label", `Remove ${item.path}`);
+    remove.addEventListener("click", () => {
+      items.splice(index, 1);
+      renderSendFiles();
+      checkPatients().catch((error) => showError($("send-message"), error));
+    });
+    cell(row, remove);
+  });
+}
+
+function fromPicker(input) {
+  const picked = [...input.files].map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+  input.value = "";
+  return picked;
+}
+
+function protection() {
+  return document.querySelector("input[name=protect]:checked").value;
+}
+
+function recipientLines() {
+  return $("recipient-keys")
+    .value.split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"));
+}
+
+async function checkRecipients() {
+  const lines = recipientLines();
+  for (const [index, line] of lines.entries()) {
+    try {
+      await api.call("parseRecipient", [line]);
+    } catch (error) {
+      $("recipient-keys-status").textContent = `Key ${index + 1} is not valid: ${error.message}.`;
+      return false;
+    }
+  }
+  $("recipient-keys-status").textContent = lines.length
+    ? `${lines.length} valid key${lines.length === 1 ? "" : "s"}.`
+    : "";
+  return lines.length > 0;
+}
+
+function sealRequest() {
+  const value = (id) => $(id).value.trim();
+  const request = {
+    details: {
+      patient: {
+        name: value("patient-name"),
+        id: value("patient-id"),
+        birth_date: value("patient-birth-date"),
+        sex: value("patient-sex"),
+      },
+      sender: {
+        name: value("sender-name"),
+        organization: value("sender-organization"),
+        contact: value("sender-contact"),
+      },
+      recipient: { name: value("recipient-name") },
+      note: $("note").value,
+      consent: $("consent").value,
+      deidentified: false,
+    },
+    annotations: items.map((item) => ({
+      label: item.label ?? null,
+      view: item.view ?? null,
+      kind: item.radiograph ? "radiograph" : null,
+      radiograph: item.radiograph ?? null,
+    })),
+    passphrase: null,
+    recipients: [],
+    armor: false,
+    allow_mixed_patients: $("allow-mixed").checked,
+  };
+  if (protection() === "passphrase") request.passphrase = $("passphrase").value;
+  else request.recipients = recipientLines();
+  return request;
+}
+
+/** Wire the Send view's pickers, fields and buttons to `pageApi`, the page's requests to its worker (api.js). */
+export function setUpSend(pageApi) {
+  api = pageApi;
+  for (const id of Object.values(PATIENT_FIELDS)) {
+    $(id).addEventListener("change", () => checkPatients().catch((error) => showError($("send-message"), error)));
+  }
+
+  $("pick-files").addEventListener("change", (event) => addFiles(fromPicker(event.target)));
+  $("pick-folder").addEventListener("change", (event) => addFiles(fromPicker(event.target)));
+
+  dropZone($("send-drop"), addFiles);
+
+  for (const radio of document.querySelectorAll("input[name=protect]")) {
+    radio.addEventListener("change", () => {
+      $("passphrase-fields").hidden = protection() !== "passphrase";
+      $("keys-fields").hidden = protection() !== "keys";
+    });
+  }
+
+  $("passphrase").addEventListener("input", async () => {
+    const passphrase = $("passphrase").value;
+    if (!passphrase) return ($("passphrase-strength").textContent = "");
+    const { bits, verdict } = await api.call("passphraseStrength", [passphrase]);
+    $("passphrase-strength").textContent = `Strength: ${verdict} (about ${bits} bits).`;
+  });
+
+  $("generate-passphrase").addEventListener("click", async () => {
+    const { passphrase } = await api.call("generatePassphrase");
+    for (const id of ["passphrase", "passphrase-again"]) {
+      $(id).value = passphrase;
+      $(id).type = "text"; // it must be read out or copied to the recipient
+    }
+    $("passphrase").dispatchEvent(new Event("input"));
+  });
+
+  $("recipient-keys").addEventListener("input", checkRecipients);
+
+  $("send-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const message = $("send-message");
+    message.textContent = "";
+    if (!items.length) return showError(message, { message: "add the files to send first" });
+    if (protection() === "passphrase") {
+      if (!$("passphrase").value) return showError(message, { message: "type or generate a passphrase" });
+      if ($("passphrase").value !== $("passphrase-again").value)
+        return showError(message, { message: "the two passphrases differ" });
+    } else if (!(await checkRecipients())) {
+      return showError(message, { message: "add at least one valid public key (age1…)" });
+    }
+    setState("working", "Sealing…");
+    try {
+      const entries = items.map(({ file, path }) => ({ file, path }));
+      const progress = $("send-progress");
+      const result = await cancellable(api, $("send-cancel"), progress, message, () =>
+        api.call("seal", [entries, sealRequest()], { onProgress: showProgress(progress, "Sealing") }),
+      );
+      if (!result) return;
+      $("mixed-patients").hidden = true;
+      $("allow-mixed").checked = false;
+      download(result.file, result.name);
+      message.textContent = `Sealed ${result.manifest.entries.length} files into ${result.name}.`;
+      setState("done", "Sealed. The browser downloaded the encrypted file.");
+    } catch (error) {
+      showError(message, error);
+      // The DICOM files name more than one patient: nothing is sealed until the
+      // sender looks and confirms explicitly.
+      if (error.kind === "MixedPatientsError") $("mixed-patients").hidden = false;
+    }
+  });
+}
