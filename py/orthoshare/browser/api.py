@@ -33,6 +33,7 @@ from typing import Any
 from .. import __version__, age, pipeline
 from ..age import primitives
 from ..bundle.manifest import Manifest
+from ..chart import chart, view_meaning
 from ..errors import InputError
 from ..passphrase import generate_passphrase as _generate_passphrase
 from ..passphrase import strength
@@ -223,15 +224,19 @@ def open_(
     Returns
     -------
     dict
-        ``{"manifest", "bundle", "entries", "cover"}``: ``bundle`` is the
+        ``{"manifest", "bundle", "entries", "groups", "cover"}``: ``bundle`` is the
         verified ZIP as a ``Blob`` (made by ``make_blob``, without a type);
         each entry is ``{"path", "offset", "size", "media_type", "kind"}``
         where ``bundle.slice(offset, offset + size)`` holds that file's bytes
-        (every member is stored), with the sender's ``label`` and ``view``
-        and, for a DICOM object, its ``study`` as imaging software lists it
+        (every member is stored), with the sender's ``label`` and ``view`` (its
+        code, and its ``view_meaning`` as a person reads it) and, for a DICOM
+        object, its ``study`` as imaging software lists it
         (``"CT · 2024-03-01 · CBCT"``), each None when absent; ``cover`` is
         the same for the cover sheet ``INDEX.HTM`` (``text/html``, no
-        scripts). Or ``{"error"}`` (see the module's docstring).
+        scripts); ``groups`` is the entries as a chart
+        (:func:`orthoshare.chart.chart`: ``kind``, ``title``, ``count``, ``size``,
+        ``paths``, and a study's ``series``, each ``modality``, ``count``, ``size``,
+        ``paths``). Or ``{"error"}`` (see the module's docstring).
     """
     _require_backend()
     identities = identities_from_json(request_json)
@@ -257,6 +262,7 @@ def open_(
                 "kind": entry.kind,
                 "label": entry.label,
                 "view": entry.view,
+                "view_meaning": view_meaning(entry.view),
                 "study": entry.dicom.study_summary if entry.dicom else None,
             }
             for entry in manifest.entries
@@ -273,6 +279,7 @@ def open_(
         "manifest": _manifest_dict(manifest),
         "bundle": spool.blob(),
         "entries": entries,
+        "groups": [asdict(group) for group in chart(manifest)],
         "cover": cover_entry,
     }
 
