@@ -1,6 +1,7 @@
 // The Open view: the sealed file, its passphrase or the receiver's identity file,
 // then open, the verified records and their cover, and save.
 
+import { renderChart } from "./chart.js";
 import { $, cancellable, cell, download, dropZone, formatSize, setState, showError, showProgress, thumbnail } from "./dom.js";
 
 let api = null; // the page's requests to its worker, given to setUpOpen
@@ -28,7 +29,7 @@ async function openRequest() {
 }
 
 function renderOpened(result) {
-  const { manifest, entries, bundle } = result;
+  const { manifest, entries, groups, bundle } = result;
   const patient = manifest.patient;
   $("cover-title").textContent = `Records of ${patient.name || "a patient"}`;
   const facts = [
@@ -50,6 +51,7 @@ function renderOpened(result) {
         Object.assign(document.createElement("dd"), { textContent: value }),
       ]),
   );
+  renderChart($("open-chart"), groups, entries, bundle);
   const rows = $("open-files").tBodies[0];
   rows.replaceChildren();
   for (const entry of entries) {
@@ -58,7 +60,7 @@ function renderOpened(result) {
     cell(row, thumbnail(blob, entry.media_type, `Preview of ${entry.path}`));
     cell(row, entry.path);
     cell(row, entry.kind);
-    cell(row, [entry.label, entry.view, entry.study].filter(Boolean).join(" · "));
+    cell(row, [entry.label, entry.view_meaning, entry.study].filter(Boolean).join(" · "));
     cell(row, formatSize(entry.size));
     cell(row, "✓ sha-256 matches");
     const save = Object.assign(document.createElement("button"), { type: "button", textContent: "Save" });

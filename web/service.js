@@ -257,7 +257,8 @@ function operationsOf(browser) {
       const bundle = held
         ? new Blob([result.bundle.bytes], { type: "application/zip" })
         : result.bundle.slice(0, result.bundle.size, "application/zip");
-      return { manifest: result.manifest, entries: result.entries, cover: result.cover, bundle };
+      const { manifest, entries, groups, cover } = result;
+      return { manifest, entries, groups, cover, bundle };
     },
   };
 }

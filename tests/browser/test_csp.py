@@ -342,8 +342,10 @@ def test_every_object_url_is_revoked_once_used(
     assert pipeline.list_(sealed, [age.ScryptIdentity(PASSPHRASE)]).entries
     expected = {
         "text/javascript": 1,  # the worker's code (the site's a line, the single file's all)
-        "image/jpeg": 2,  # the previews of smile.jpg, before sealing and once opened
-        "image/png": 2,
+        # The previews of smile.jpg and dot.png: before sealing, then once opened in the
+        # list of files and in the chart's photos.
+        "image/jpeg": 3,
+        "image/png": 3,
         "application/octet-stream": 2,  # the sealed file, and the saved raw.bin
     }
     assert {kind: made.count(kind) for kind in expected} == expected

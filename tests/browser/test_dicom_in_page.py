@@ -208,6 +208,30 @@ def test_the_page_prefills_the_patient_picks_views_marks_radiographs_and_shows_s
         for row in page.locator("#open-files tbody tr").all()
     }
     assert str(about[by_name[("CT_small.dcm", False)].path]).startswith("CT · 2004-01-19")
-    assert about[by_name[("smile.jpg", False)].path] == "EV08"
+    # A view is shown by its meaning, not its code.
+    assert about[by_name[("smile.jpg", False)].path] == (
+        "Extraoral photo, right profile 45, lips relaxed, centric occlusion"
+    )
     assert "PX" in str(about[by_name[("pano.jpg", True)].path])
     screenshot(page, "22-dicom-study-in-the-list")
+
+    # And as a chart: each study with its series, then the originals by kind.
+    groups = page.locator("#open-chart > details").all()
+    assert [g.get_attribute("data-group-kind") for g in groups] == [
+        "study", "study", "photo", "radiograph", "other",
+    ]  # fmt: skip
+    summaries = [str(g.locator(":scope > summary").text_content()) for g in groups]
+    assert summaries[0].startswith("Study CT · 2004-01-19"), summaries
+    assert ": 1 series, 1 image," in summaries[0], summaries
+    # The objects made of the photo and the radiograph: one study, a series for each.
+    assert ": 2 series, 2 images," in summaries[1], summaries
+    assert summaries[2].startswith("Photos: 1 file,"), summaries
+    photos = groups[2]
+    assert photos.locator("li").is_hidden()  # a group opens to its files when asked
+    photos.locator(":scope > summary").click()
+    assert "right profile 45" in str(photos.locator("li").text_content())
+    assert photos.locator("li img").count() == 1
+    with page.expect_download() as saved:
+        photos.get_by_role("button", name="Save smile.jpg (Photos)").click()
+    assert saved.value.suggested_filename == "smile.jpg"
+    screenshot(page, "23-records-as-a-chart")

@@ -128,7 +128,8 @@ def test_the_single_file_inlines_the_page_and_its_worker(real_dist: Path) -> Non
     assert f"<style>\n{css}</style>" in page
     # The site keeps its own worker; the single file's modules stay out of it.
     assert sorted(path.name for path in (real_dist / "web").iterdir()) == [
-        "api.js", "crypto.js", "dom.js", "keys.js", "main.js", "open.js", "send.js", "service.js",
+        "api.js", "chart.js", "crypto.js", "dom.js", "keys.js", "main.js", "open.js", "send.js",
+        "service.js",
         "start-worker.js", "style.css", "worker.js",
     ]  # fmt: skip
 
