@@ -18,6 +18,7 @@ from typing import NoReturn
 from . import __version__, age, pipeline
 from .bundle.manifest import KINDS, Manifest
 from .bundle.writer import Annotation, Details
+from .chart import chart
 from .errors import OrthoshareError, OutputExistsError, hint_for
 from .passphrase import generate_passphrase
 from .records import RADIOGRAPH_MODALITIES, Party, Patient
@@ -188,6 +189,13 @@ def _print_manifest(manifest: Manifest) -> None:
     for name, value in facts:
         if value:
             print(f"{name + ':':<9}{value}")
+    for index, group in enumerate(chart(manifest)):
+        if group.kind == "study":
+            label, count = f"Study {group.title}", f"{len(group.series)} series, "
+            count += f"{group.count} image{'s' * (group.count != 1)}"
+        else:
+            label, count = group.title, f"{group.count} file{'s' * (group.count != 1)}"
+        print(f"{'' if index else 'records:':<9}{label}: {count}, {group.size} bytes")
     print(f"files:   {len(manifest.entries)}, all verified")
     for entry in manifest.entries:
         study = entry.dicom.study_summary if entry.dicom else ""

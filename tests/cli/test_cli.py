@@ -100,6 +100,14 @@ def test_seal_then_open_with_a_key_restores_every_file(
     assert status == 0, err
     assert "patient: Ana Pérez · P-17 · 2011-04-02" in out
     assert "Frontal smile · EV08" in out
+    # The records as a chart: the object made of the scan is a study of its own.
+    lines = out.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("records:"))
+    chart = lines[first : next(i for i, line in enumerate(lines) if line.startswith("files:"))]
+    assert any(line.startswith("records: Study M3D · ") for line in chart), out
+    assert any(": 1 series, 1 image, 1180 bytes" in line for line in chart), out
+    assert any(line.lstrip().startswith("Photos: 1 file, ") for line in chart), out
+    assert any(line.lstrip().startswith("Scans: 1 file, ") for line in chart), out
     opened = tmp_path / "o" / "ORIGINAL" / "records"
     assert (opened / "photo.jpg").read_bytes() == (records / "photo.jpg").read_bytes()
     assert (opened / "scans" / "upper.stl").read_bytes() == (
