@@ -31,10 +31,15 @@ function files(paths, byPath, bundle, group) {
   return list;
 }
 
-function expandable(summaryText, content, dataset) {
+// A group's content is made the first time it is opened: a series of thousands of
+// slices costs nothing until someone asks to see its files.
+function expandable(summaryText, makeContent, dataset) {
   const details = document.createElement("details");
   Object.assign(details.dataset, dataset);
-  details.append(Object.assign(document.createElement("summary"), { textContent: summaryText }), content);
+  details.append(Object.assign(document.createElement("summary"), { textContent: summaryText }));
+  details.addEventListener("toggle", () => {
+    if (details.open && details.childElementCount === 1) details.append(makeContent());
+  });
   return details;
 }
 
@@ -49,20 +54,24 @@ export function renderChart(target, groups, entries, bundle) {
       const size = formatSize(group.size);
       if (group.kind !== "study") {
         return expandable(`${group.title}: ${plural(group.count, "file")}, ${size}`,
-          files(group.paths, byPath, bundle, group), { groupKind: group.kind });
+          () => files(group.paths, byPath, bundle, group), { groupKind: group.kind });
       }
-      const series = group.series.map((one, index) =>
-        expandable(
-          `Series ${index + 1}${one.modality ? ` · ${one.modality}` : ""}: ${plural(one.count, "image")}, ${formatSize(one.size)}`,
-          files(one.paths, byPath, bundle, group),
-          { series: String(index + 1) },
-        ),
-      );
-      const content = document.createElement("div");
-      content.append(...series);
+      const series = () => {
+        const content = document.createElement("div");
+        content.append(
+          ...group.series.map((one, index) =>
+            expandable(
+              `Series ${index + 1}${one.modality ? ` · ${one.modality}` : ""}: ${plural(one.count, "image")}, ${formatSize(one.size)}`,
+              () => files(one.paths, byPath, bundle, group),
+              { series: String(index + 1) },
+            ),
+          ),
+        );
+        return content;
+      };
       return expandable(
         `Study ${group.title}: ${plural(group.series.length, "series", "series")}, ${plural(group.count, "image")}, ${size}`,
-        content,
+        series,
         { groupKind: "study" },
       );
     }),

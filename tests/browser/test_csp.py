@@ -335,6 +335,13 @@ def test_every_object_url_is_revoked_once_used(
     download.value.save_as(saved)
     page.wait_for_function(NO_OBJECT_URL_KEPT)
     assert page.evaluate(SHOWN, "Preview of ORIGINAL/dot.png")
+    # The chart's previews are made when its photos are opened, and revoked once shown.
+    page.click("#open-chart details[data-group-kind='photo'] > summary")
+    page.wait_for_selector("#open-chart img[alt='Preview of dot.png']")
+    page.wait_for_function(NO_OBJECT_URL_KEPT)
+    assert page.evaluate(
+        "() => document.querySelector(`#open-chart img[alt='Preview of dot.png']`).naturalWidth"
+    )
 
     made: list[str] = page.evaluate("() => globalThis.objectUrls().made")
     # Revoked, yet every one served: the downloads are whole.
@@ -343,7 +350,7 @@ def test_every_object_url_is_revoked_once_used(
     expected = {
         "text/javascript": 1,  # the worker's code (the site's a line, the single file's all)
         # The previews of smile.jpg and dot.png: before sealing, then once opened in the
-        # list of files and in the chart's photos.
+        # list of files and in the chart's photos, made when the group is opened.
         "image/jpeg": 3,
         "image/png": 3,
         "application/octet-stream": 2,  # the sealed file, and the saved raw.bin
