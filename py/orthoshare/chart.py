@@ -64,6 +64,55 @@ def view_meaning(code: str | None) -> str | None:
     return ", ".join(part.strip() for part in meaning.split(","))
 
 
+def _codes(prefix: str, *numbers: int) -> frozenset[str]:
+    return frozenset(f"{prefix}{number:02d}" for number in numbers)
+
+
+#: The conventional orthodontic records composite: which ADA-1100 views fill each of
+#: its eight places. Extraoral: right profile, full face at rest, full face smiling;
+#: the two occlusals; intraoral: right buccal, frontal, left buccal (centric
+#: occlusion or relation). Other views (45° profiles, overjet, close-ups) follow it.
+COMPOSITE_SLOTS: dict[str, frozenset[str]] = {
+    "profile": _codes("EV", 1, 2, 3, 4, 5, 6, 7),
+    "frontal-rest": _codes("EV", 15, 16, 17, 18),
+    "frontal-smile": _codes("EV", 19, 20),
+    "upper-occlusal": _codes("IV", 24, 25),
+    "lower-occlusal": _codes("IV", 26, 27),
+    "right-buccal": _codes("IV", 1, 2, 3, 4, 5, 6),
+    "frontal-intraoral": _codes("IV", 7, 8),
+    "left-buccal": _codes("IV", 18, 19, 20, 21, 22, 23),
+}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a photo goes in the records composite, and how to show it the right way.
+
+    ``flip`` is "horizontal" for a buccal view taken in a mirror and "vertical" for an
+    occlusal one (the axis the mirror reversed), when the view is not marked
+    "corrected"; otherwise None.
+    """
+
+    slot: str | None
+    flip: str | None
+
+
+def placement(code: str | None) -> Placement:
+    """Where the photo of ADA-1100 view ``code`` goes in the composite; an unknown or
+    absent view goes nowhere and is shown as taken."""
+    if code is None:
+        return Placement(None, None)
+    slot = next((name for name, codes in COMPOSITE_SLOTS.items() if code in codes), None)
+    try:
+        parts = [part.strip() for part in ada_view(code).meaning.split(",")]
+    except KeyError:
+        return Placement(slot, None)
+    mirrored = "mirror" in parts and "corrected" not in parts
+    if not mirrored:
+        return Placement(slot, None)
+    return Placement(slot, "vertical" if "occlusal" in parts else "horizontal")
+
+
 def chart(manifest: Manifest) -> tuple[Group, ...]:
     """Group ``manifest``'s entries: studies first (by Study Instance UID, in the order
     they first appear), then photos, radiographs, scans, documents, then other files.

@@ -11,7 +11,15 @@ import pydicom
 from orthoshare import age, pipeline
 from orthoshare.bundle.manifest import Entry, Manifest
 from orthoshare.bundle.writer import Annotation
-from orthoshare.chart import Group, Series, chart, view_meaning
+from orthoshare.chart import (
+    COMPOSITE_SLOTS,
+    Group,
+    Placement,
+    Series,
+    chart,
+    placement,
+    view_meaning,
+)
 from orthoshare.records import DicomRef, Party, Patient
 from orthoshare.request import SealRequest
 
@@ -107,3 +115,45 @@ def test_sealed_records_of_two_studies_and_their_originals_chart_as_sent(tmp_pat
     assert other == Group(
         "other", "Other files", 2, other.size, ("ORIGINAL/letter.txt", "DICOM/DICOMDIR")
     )
+
+
+def test_each_place_of_the_composite_takes_the_views_a_clinician_files_there() -> None:
+    assert placement("EV01") == Placement("profile", None)
+    assert placement("EV15") == Placement("frontal-rest", None)
+    assert placement("EV19") == Placement("frontal-smile", None)
+    assert placement("IV07") == Placement("frontal-intraoral", None)
+    assert placement("IV01").slot == "right-buccal"
+    assert placement("IV18").slot == "left-buccal"
+    assert placement("IV24").slot == "upper-occlusal"
+    assert placement("IV26").slot == "lower-occlusal"
+
+
+def test_the_composite_places_hold_only_views_whose_meaning_says_so() -> None:
+    words = {
+        "profile": "right profile",
+        "frontal-rest": "full face",
+        "frontal-smile": "full smile",
+        "upper-occlusal": "maxillary",
+        "lower-occlusal": "mandibular",
+        "right-buccal": "right buccal",
+        "frontal-intraoral": "frontal",
+        "left-buccal": "left buccal",
+    }
+    for slot, codes in COMPOSITE_SLOTS.items():
+        for code in codes:
+            assert words[slot] in (view_meaning(code) or ""), (slot, code)
+
+
+def test_a_mirror_photo_not_corrected_is_flipped_along_the_axis_the_mirror_reversed() -> None:
+    assert placement("IV02") == Placement("right-buccal", "horizontal")
+    assert placement("IV19") == Placement("left-buccal", "horizontal")
+    assert placement("IV24") == Placement("upper-occlusal", "vertical")
+    assert placement("IV26") == Placement("lower-occlusal", "vertical")
+
+
+def test_a_corrected_or_direct_photo_is_shown_as_taken() -> None:
+    assert placement("IV03").flip is None
+    assert placement("IV25").flip is None
+    assert placement("IV01").flip is None
+    assert placement("EV08") == Placement(None, None)
+    assert placement(None) == Placement(None, None)

@@ -33,7 +33,7 @@ from typing import Any
 from .. import __version__, age, pipeline
 from ..age import primitives
 from ..bundle.manifest import Manifest
-from ..chart import chart, view_meaning
+from ..chart import chart, placement, view_meaning
 from ..errors import InputError
 from ..passphrase import generate_passphrase as _generate_passphrase
 from ..passphrase import strength
@@ -229,7 +229,9 @@ def open_(
         each entry is ``{"path", "offset", "size", "media_type", "kind"}``
         where ``bundle.slice(offset, offset + size)`` holds that file's bytes
         (every member is stored), with the sender's ``label`` and ``view`` (its
-        code, and its ``view_meaning`` as a person reads it) and, for a DICOM
+        code, its ``view_meaning`` as a person reads it, and its ``slot`` and
+        ``flip`` in the records composite, :func:`orthoshare.chart.placement`)
+        and, for a DICOM
         object, its ``study`` as imaging software lists it
         (``"CT · 2024-03-01 · CBCT"``), each None when absent; ``cover`` is
         the same for the cover sheet ``INDEX.HTM`` (``text/html``, no
@@ -263,6 +265,7 @@ def open_(
                 "label": entry.label,
                 "view": entry.view,
                 "view_meaning": view_meaning(entry.view),
+                **asdict(placement(entry.view)),
                 "study": entry.dicom.study_summary if entry.dicom else None,
             }
             for entry in manifest.entries
