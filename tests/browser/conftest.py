@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
+
+from .records_to_view import RecordsToView, seal_records_to_view
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -126,3 +128,32 @@ def records(tmp_path: Path) -> dict[str, bytes]:
     for name, data in files.items():
         (folder / name).write_bytes(data)
     return files
+
+
+@pytest.fixture(scope="session")
+def records_to_view(tmp_path_factory: pytest.TempPathFactory) -> RecordsToView:
+    """One sealed file of everything the Open view's viewers show (records_to_view.py)."""
+    return seal_records_to_view(tmp_path_factory.mktemp("records-to-view"))
+
+
+def open_with_identity(page: Page, sealed: Path, identity: str) -> None:
+    """Open ``sealed`` in the page's Open view with the identity that opens it."""
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(sealed))
+    page.wait_for_selector("#identity-text", state="visible")
+    page.fill("#identity-text", identity)
+    page.click("#open-button")
+    assert wait_for_state(page, "done", "error") == "done", page.text_content("#open-message")
+
+
+@pytest.fixture(scope="module")
+def records_page(browser: Browser, site: str, records_to_view: RecordsToView) -> Iterator[Page]:
+    """A page of the site with records_to_view opened, verified and charted: one per
+    test module, so the viewers' tests share one boot and one opening."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    open_page(page, site)
+    open_with_identity(page, records_to_view.sealed, records_to_view.identity)
+    page.wait_for_selector("#open-chart details")
+    yield page
+    context.close()
