@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from orthoshare import age, pipeline
+from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME
 from orthoshare.bundle.reader import verify_bundle
 from orthoshare.bundle.writer import Details, write_bundle
 from orthoshare.dicom.collect import DicomPart
@@ -128,3 +129,33 @@ def test_data_offsets_find_stored_bytes_past_local_extra_fields(tmp_path: Path) 
                 start = bundle.data_offset(entry.path)
                 data = content[start : start + entry.size]
                 assert data == originals[entry.original_name.split("/")[-1]]
+
+
+def test_the_layout_slices_every_file_a_folder_of_the_records_holds(tmp_path: Path) -> None:
+    # The page saves opened records to a folder file by file from VerifiedBundle.layout:
+    # it must name what `orthoshare open` writes, each slice the member's stored bytes.
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "a.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"a" * 5000)
+    (records / "b.pdf").write_bytes(b"%PDF-1.7\n" + b"b" * 300)
+    zipped = io.BytesIO()
+    write_bundle(
+        zipped, pipeline.collect_inputs([records]), Details(), dicom=DicomPart(Patient(), False)
+    )
+    with zipfile.ZipFile(zipped) as archive:
+        stored = {name: archive.read(name) for name in archive.namelist()}
+    zipped.seek(0)
+    with verify_bundle(zipped) as bundle:
+        layout = bundle.layout()
+        bundle.extract(tmp_path / "opened")
+    content = zipped.getvalue()
+    assert [path for path, _, _ in layout][:2] == [MANIFEST_NAME, COVER_NAME]
+    assert sorted(path for path, _, _ in layout) == sorted(stored)
+    written = sorted(
+        p.relative_to(tmp_path / "opened").as_posix()
+        for p in (tmp_path / "opened").rglob("*")
+        if p.is_file()
+    )
+    assert written == sorted(stored)
+    for path, offset, size in layout:
+        assert content[offset : offset + size] == stored[path]

@@ -224,21 +224,24 @@ def open_(
     Returns
     -------
     dict
-        ``{"manifest", "bundle", "entries", "groups", "cover"}``: ``bundle`` is the
-        verified ZIP as a ``Blob`` (made by ``make_blob``, without a type);
+        ``{"manifest", "bundle", "entries", "groups", "cover", "layout"}``:
+        ``bundle`` is the verified ZIP as a ``Blob`` (made by ``make_blob``,
+        without a type);
         each entry is ``{"path", "offset", "size", "media_type", "kind"}``
         where ``bundle.slice(offset, offset + size)`` holds that file's bytes
         (every member is stored), with the sender's ``label`` and ``view`` (its
         code, its ``view_meaning`` as a person reads it, and its ``slot`` and
         ``flip`` in the records composite, :func:`orthoshare.chart.placement`)
-        and, for a DICOM
-        object, its ``study`` as imaging software lists it
+        and, for a DICOM object, its ``study`` as imaging software lists it
         (``"CT · 2024-03-01 · CBCT"``), each None when absent; ``cover`` is
         the same for the cover sheet ``INDEX.HTM`` (``text/html``, no
         scripts); ``groups`` is the entries as a chart
         (:func:`orthoshare.chart.chart`: ``kind``, ``title``, ``count``, ``size``,
         ``paths``, and a study's ``series``, each ``modality``, ``count``, ``size``,
-        ``paths``). Or ``{"error"}`` (see the module's docstring).
+        ``paths``); ``layout`` is every file to write when the records are saved
+        to a folder, ``{"path", "offset", "size"}`` each, the manifest and the cover
+        sheet first, as the command line's ``open`` writes them. Or ``{"error"}``
+        (see the module's docstring).
     """
     _require_backend()
     identities = identities_from_json(request_json)
@@ -284,6 +287,10 @@ def open_(
         "entries": entries,
         "groups": [asdict(group) for group in chart(manifest)],
         "cover": cover_entry,
+        "layout": [
+            {"path": path, "offset": offset, "size": size}
+            for path, offset, size in bundle.layout()
+        ],
     }
 
 

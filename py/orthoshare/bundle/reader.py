@@ -87,11 +87,16 @@ class VerifiedBundle:
     """
 
     def __init__(
-        self, archive: zipfile.ZipFile, manifest: Manifest, data_offsets: dict[str, int]
+        self,
+        archive: zipfile.ZipFile,
+        manifest: Manifest,
+        data_offsets: dict[str, int],
+        sizes: dict[str, int],
     ) -> None:
         self._archive = archive
         self.manifest = manifest
         self._data_offsets = data_offsets
+        self._sizes = sizes
 
     def close(self) -> None:
         self._archive.close()
@@ -117,9 +122,15 @@ class VerifiedBundle:
         Raises
         ------
         KeyError
-            If ``path`` is not a file of the manifest or its cover sheet.
+            If ``path`` is not the manifest, its cover sheet or one of its files.
         """
         return self._data_offsets[path]
+
+    def layout(self) -> list[tuple[str, int, int]]:
+        """Every file of the records as ``(path, data offset, size)``: the manifest, the
+        cover sheet, then the entries, which is what :meth:`extract` writes."""
+        names = [MANIFEST_NAME, COVER_NAME, *(e.path for e in self.manifest.entries)]
+        return [(name, self._data_offsets[name], self._sizes[name]) for name in names]
 
     def extract(self, out_dir: Path) -> None:
         """Write every file under ``out_dir``, which appears only once complete.
@@ -134,8 +145,7 @@ class VerifiedBundle:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
         try:
-            names = [MANIFEST_NAME, COVER_NAME, *(e.path for e in self.manifest.entries)]
-            for name in names:
+            for name, _, _ in self.layout():
                 target = staging.joinpath(*name.split("/"))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with self._archive.open(name) as src, open(target, "xb") as dst:
@@ -355,4 +365,6 @@ def _verify(
             raise EntryMismatchError(f"{path} is not {size} bytes")
         if actual_sha256 != sha256:
             raise EntryMismatchError(f"{path} does not match its sha256")
-    return VerifiedBundle(archive, manifest, data_offsets)
+    data_offsets[MANIFEST_NAME] = _data_offset(archive, manifest_info)
+    sizes = {MANIFEST_NAME: manifest_info.file_size, **{path: size for path, size, _ in expected}}
+    return VerifiedBundle(archive, manifest, data_offsets, sizes)
