@@ -12,14 +12,25 @@ from .errors import BuildError, run
 from .pins import PINS_NAME, esbuild_path, read_json
 
 #: How every module of the page is bundled: one ES module, minified, for browsers
-#: that run Pyodide (ES2022), so the site and the single file get the same code.
-ESBUILD_BUNDLE = ("--bundle", "--format=esm", "--minify", "--platform=browser", "--target=es2022")
+#: that run Pyodide (ES2022), so the site and the single file get the same code. A
+#: codec's .wasm is carried inside its bundle as bytes, so it is never fetched.
+ESBUILD_BUNDLE = (
+    "--bundle",
+    "--format=esm",
+    "--minify",
+    "--platform=browser",
+    "--target=es2022",
+    "--loader:.wasm=binary",
+)
 
-#: The one web/ file that is bundled rather than copied.
-BUNDLED_SCRIPT = "crypto.js"
+#: The web/ files that are bundled with the npm packages they import rather than
+#: copied: the crypto primitives and the image codecs.
+#: Only these may import npm packages.
+BUNDLED_SCRIPTS = ("crypto.js", "codecs.js")
 
-#: What Pyodide imports only when it runs in Node; no bundle for a browser holds it.
-NODE_ONLY_IMPORTS = ("node:*", "ws")
+#: What Pyodide and the codecs' Emscripten loaders import only when they run in Node;
+#: no bundle for a browser holds it.
+NODE_ONLY_IMPORTS = ("node:*", "ws", "fs", "path")
 
 #: The single file's worker is a classic script (see web/single-early-start.js), where
 #: import.meta is empty; Pyodide reads it only to find its files, which indexURL gives.
@@ -62,6 +73,7 @@ def bundle(source: Path, inputs_root: Path, out_file: Path) -> list[str]:
                 f"--metafile={metafile}",
                 f"--outfile={out_file}",
                 "--log-level=warning",
+                *(f"--external:{name}" for name in NODE_ONLY_IMPORTS),
             ],
             inputs_root,
             input=source.read_text(encoding="utf-8"),
@@ -153,7 +165,7 @@ def bundle_web_module(
         if outside and pinned is None:
             raise BuildError(
                 f"web/{entry} imports {outside[0]}; the page's script inlines web/ modules "
-                f"only (npm packages belong in {BUNDLED_SCRIPT})"
+                f"only (npm packages belong in one of {', '.join(BUNDLED_SCRIPTS)})"
             )
         root = inputs_root.resolve()
         read = [(Path(scratch) / name).resolve() for name in outside]

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .bundling import BUNDLED_SCRIPT, bundle
+from .bundling import BUNDLED_SCRIPTS, bundle
 from .pins import (
     NPM_PACKAGES,
     PINS_FORMAT,
@@ -86,30 +86,30 @@ def update_pins(source_root: Path, inputs_root: Path) -> None:
     """Record the installed inputs in the pin file: packages, Pyodide files, bundle inputs,
     and the PyPI wheels.
 
-    The bundle inputs are whatever esbuild reads for web/crypto.js, so they are found
-    by bundling it once. The PyPI wheels are downloaded again (see pin_pypi_wheels).
+    The bundle inputs are whatever esbuild reads for the bundled web/ scripts, so they
+    are found by bundling each once. The PyPI wheels are downloaded again (see pin_pypi_wheels).
 
     Parameters
     ----------
     source_root
-        The folder holding ``web/crypto.js``.
+        The folder holding ``web/`` and its bundled scripts.
     inputs_root
         The folder holding ``node_modules/`` and ``package-lock.json``; the pin file is
         written there, and the PyPI wheels go to its ``build/pypi/``.
     """
     lock = read_json(inputs_root / "package-lock.json")
     npm = {package: lock_entry(lock, package, "package-lock.json") for package in NPM_PACKAGES}
+    read: set[str] = set()
     with tempfile.TemporaryDirectory() as scratch:
-        read = bundle(
-            source_root / "web" / BUNDLED_SCRIPT, inputs_root, Path(scratch) / "bundle.js"
-        )
+        for name in BUNDLED_SCRIPTS:
+            read.update(bundle(source_root / "web" / name, inputs_root, Path(scratch) / name))
     pins = {
         "about": (
             "Third-party inputs of build.py: npm packages by their lock integrity, files by "
             "sha256, PyPI wheels by version and sha256. After a deliberate upgrade run "
             "'build.py --update-pins' and review the diff."
         ),
-        "bundle": {name: sha256_file(inputs_root / name) for name in read},
+        "bundle": {name: sha256_file(inputs_root / name) for name in sorted(read)},
         "format": PINS_FORMAT,
         "npm": npm,
         "pyodide": {name: sha256_file(inputs_root / name) for name in pyodide_inputs()},

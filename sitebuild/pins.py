@@ -15,7 +15,17 @@ PINS_NAME = "build-inputs.lock.json"
 PINS_FORMAT = 1
 
 #: The npm packages whose files end up in dist/ (and esbuild, which makes the bundle).
-NPM_PACKAGES = ("pyodide", "libsodium-wrappers", "libsodium", "@noble/hashes", "esbuild")
+NPM_PACKAGES = (
+    "pyodide",
+    "libsodium-wrappers",
+    "libsodium",
+    "@noble/hashes",
+    "esbuild",
+    "three",
+    "jpeg-lossless-decoder-js",
+    "@cornerstonejs/codec-charls",
+    "@cornerstonejs/codec-openjpeg",
+)
 
 #: What Pyodide 314 reads when it boots (measured in Node by tracing its file reads):
 #: the loader, the Emscripten module, the wasm, the standard library and the lock file.

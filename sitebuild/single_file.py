@@ -44,12 +44,13 @@ POLICY_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[
 #: The single file's policy. Its scripts and styles are inline, so they are allowed by
 #: their sha256 alone; its worker is one script from a blob: URL that imports nothing
 #: (what every engine starts from a file:// page) and inherits this policy.
-#: Pyodide and libsodium compile WebAssembly. Nothing may connect anywhere: default-src
-#: covers connect-src. The data blocks need no hash: a script element of a type that is
+#: Pyodide, libsodium and the image codecs compile WebAssembly. A PDF of the records is
+#: shown by the browser's own viewer in a blob: frame. Nothing may connect anywhere:
+#: default-src covers connect-src. The data blocks need no hash: a script element of a type that is
 #: not JavaScript never runs.
 SINGLE_FILE_POLICY = (
     "default-src 'none'; script-src {scripts} 'wasm-unsafe-eval'; worker-src blob:; "
-    "img-src blob:; style-src {styles}; base-uri 'none'; form-action 'none'"
+    "img-src blob:; frame-src blob:; style-src {styles}; base-uri 'none'; form-action 'none'"
 )
 
 
@@ -200,8 +201,8 @@ def write_single_file(
     """
     web = source_root / "web"
     swap = {WORKER_HOOK: SINGLE_FILE_WORKER_HOOK}
-    page_script = bundle_web_module(web, "main.js", inputs_root, swap)
     npm_files = {**pins["bundle"], **pins["pyodide"]}
+    page_script = bundle_web_module(web, "main.js", inputs_root, swap, pinned=pins["bundle"])
     worker = bundle_web_module(
         web, SINGLE_FILE_WORKER, inputs_root, {}, pinned=npm_files, classic=True
     )

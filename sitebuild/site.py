@@ -1,5 +1,5 @@
-"""The site in ``dist/``: the page shell, web/'s scripts and styles (crypto.js
-bundled), the Pyodide core files, and ``build-info.json``, which lists every other file."""
+"""The site in ``dist/``: the page shell, web/'s scripts and styles (those that use
+npm packages bundled), the Pyodide core files, and ``build-info.json``, which lists every other file."""
 
 from __future__ import annotations
 
@@ -8,23 +8,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .bundling import BUNDLED_SCRIPT, bundle, check_bundle_inputs
+from .bundling import BUNDLED_SCRIPTS, bundle, check_bundle_inputs
 from .errors import BuildError
 from .pins import PYODIDE_FILES, sha256_file, write_json
 from .single_file import SINGLE_FILE_ONLY
 
 
 def copy_web(source_root: Path, inputs_root: Path, web_out: Path, pins: dict[str, Any]) -> None:
-    """Write ``dist/web/``: the bundled crypto.js and copies of the other scripts and styles."""
+    """Write ``dist/web/``: the bundled scripts and copies of the other scripts and styles."""
     web = source_root / "web"
-    entry = web / BUNDLED_SCRIPT
-    if not entry.is_file():
-        raise BuildError(f"{entry} is missing: it is the page's crypto primitives")
     web_out.mkdir(parents=True)
-    read = bundle(entry, inputs_root, web_out / BUNDLED_SCRIPT)
-    check_bundle_inputs(read, inputs_root, pins["bundle"])
+    for name in BUNDLED_SCRIPTS:
+        entry = web / name
+        if not entry.is_file():
+            raise BuildError(f"{entry} is missing: the page bundles it with its npm packages")
+        read = bundle(entry, inputs_root, web_out / name)
+        check_bundle_inputs(read, inputs_root, pins["bundle"])
     for path in sorted(web.iterdir()):
-        copied = path.name != BUNDLED_SCRIPT and path.name not in SINGLE_FILE_ONLY
+        copied = path.name not in BUNDLED_SCRIPTS and path.name not in SINGLE_FILE_ONLY
         if path.suffix in (".js", ".css") and copied and path.is_file():
             shutil.copyfile(path, web_out / path.name)
 
