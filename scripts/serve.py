@@ -49,12 +49,16 @@ TYPES = {
 #: - ``connect-src 'self'``: the worker fetches Pyodide, the wheels and build-info.json
 #:   from the site; no other origin.
 #: - ``img-src blob:``: the previews of the pictures added or opened.
+#: - ``frame-src blob:``: a PDF of the records, shown by the browser's own PDF viewer
+#:   from a blob: URL typed application/pdf once its bytes were checked to be a PDF;
+#:   the frame's document inherits this policy, so nothing in it runs or connects.
 #: - ``style-src 'self'``: web/style.css.
 #: - ``base-uri 'none'``, ``form-action 'none'``: directives default-src does not
 #:   cover; the page has no base element and its forms are handled by its script.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
-    "connect-src 'self'; img-src blob:; style-src 'self'; base-uri 'none'; form-action 'none'"
+    "connect-src 'self'; img-src blob:; frame-src blob:; style-src 'self'; base-uri 'none'; "
+    "form-action 'none'"
 )
 
 #: The single file (dist/orthoshare.html), which states a policy of its own: the

@@ -24,9 +24,9 @@ ESBUILD_BUNDLE = (
 )
 
 #: The web/ files that are bundled with the npm packages they import rather than
-#: copied: the crypto primitives and the image codecs.
+#: copied: the crypto primitives, the image codecs and the 3-D scan viewer's library.
 #: Only these may import npm packages.
-BUNDLED_SCRIPTS = ("crypto.js", "codecs.js")
+BUNDLED_SCRIPTS = ("crypto.js", "codecs.js", "scan3d.js")
 
 #: What Pyodide and the codecs' Emscripten loaders import only when they run in Node;
 #: no bundle for a browser holds it.

@@ -68,8 +68,64 @@ function renderOpened(result) {
     save.addEventListener("click", () => download(blob, entry.path.split("/").pop()));
     cell(row, save);
   }
-  $("save-all").onclick = () => download(bundle, sealed.name.replace(/\.age$/, "") || "records.zip");
+  const zipName = sealed.name.replace(/\.age$/, "") || "records.zip";
+  $("save-all").onclick = () => download(bundle, zipName);
+  const folders = typeof window.showDirectoryPicker === "function";
+  $("save-folder").hidden = !folders;
+  $("save-note").textContent = folders
+    ? "Save to a folder writes the records file by file, as imaging software imports them (DICOMDIR, DICOM, originals)."
+    : "This browser cannot save into a folder: Save all gives one ZIP file, which unpacks to the same folders.";
+  $("save-folder").onclick = () => saveToFolder(result, zipName.replace(/\.zip$/i, ""));
   $("cover").hidden = false;
+}
+
+/**
+ * Write the records into a new folder `name` inside the folder the receiver picks, file
+ * by file from the verified ZIP, so a large record never needs a second copy in memory.
+ * A folder of that name that already holds files is left alone.
+ */
+async function saveToFolder({ layout, bundle }, name) {
+  const message = $("open-message");
+  let chosen;
+  try {
+    chosen = await window.showDirectoryPicker({ id: "orthoshare-records", mode: "readwrite" });
+  } catch (error) {
+    if (error.name === "AbortError") return; // the receiver closed the picker
+    return showError(message, { message: `the folder could not be opened (${error.message})` });
+  }
+  const progress = $("open-progress");
+  const report = showProgress(progress, "Saving");
+  const total = layout.reduce((sum, file) => sum + file.size, 0);
+  try {
+    const root = await chosen.getDirectoryHandle(name, { create: true });
+    if (!(await root.keys().next()).done) {
+      return showError(message, {
+        message: `${chosen.name} already has a folder ${name} with files in it`,
+        hint: "choose another folder, or move that one away first",
+      });
+    }
+    setState("working", "Saving…");
+    let done = 0;
+    for (const { path, offset, size } of layout) {
+      const parts = path.split("/");
+      if (parts.some((part) => part === "" || part === "." || part === "..")) {
+        throw new Error(`${path} is not a name a folder can hold`);
+      }
+      let folder = root;
+      for (const part of parts.slice(0, -1)) folder = await folder.getDirectoryHandle(part, { create: true });
+      const file = await folder.getFileHandle(parts.at(-1), { create: true });
+      const writable = await file.createWritable();
+      await bundle.slice(offset, offset + size).stream().pipeTo(writable);
+      done += size;
+      report("writing files", done, total);
+    }
+    progress.hidden = true;
+    message.textContent = `Saved ${layout.length} files in the folder ${name}.`;
+    setState("done", `Saved to the folder ${name}.`);
+  } catch (error) {
+    progress.hidden = true;
+    showError(message, { message: `saving to the folder stopped: ${error.message}` });
+  }
 }
 
 /** Wire the Open view's pickers and form to `pageApi`, the page's requests to its worker (api.js). */
