@@ -1,12 +1,81 @@
 // The opened records as a chart: each study with its series, then photos, radiographs,
 // scans, documents and other files, as orthoshare.chart groups them. Each group opens
-// to its files, and each file can be saved alone. Nothing of a file is rendered but
-// text and, for a JPEG or PNG, an <img>.
+// to what it holds shown as the sender meant it (a series in the image viewer, the
+// photos as a records composite, the scans in 3-D, a document as itself) and to its
+// files, each of which can be saved alone.
+//
+// A viewer is made when its group is opened and destroyed when it is closed, so a
+// long series or a large volume holds memory only while someone looks at it. The
+// viewers' modules are imported then too: the site loads three.js or the codecs only
+// for records that need them.
 
 import { download, formatSize, thumbnail } from "./dom.js";
 
+/**
+ * Names of files shown as documents though their bytes did not say so: plain text, and
+ * a file named like a PDF that is not one, which its preview then says.
+ */
+const DOCUMENT_NAME = /\.(pdf|txt|csv|md|json|xml)$/i;
+
+/** What each kind of preview is made by: a module and its mount function. */
+const VIEWERS = {
+  series: () => import("./viewer.js").then((m) => m.mountSeriesViewer),
+  photos: () => import("./photos.js").then((m) => m.mountPhotoComposite),
+  scans: () => import("./scans.js").then((m) => m.mountScanViewer),
+  document: () => import("./documents.js").then((m) => m.mountDocument),
+};
+
+/** The viewers shown now, so that new records, or closing a group, releases them. */
+const mounted = new Set();
+
 function plural(count, one, many = `${one}s`) {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+function nameOf(path) {
+  return path.split("/").pop();
+}
+
+/** The item a viewer is given for the file at `path`: its Blob and what the sender said. */
+function itemOf(path, byPath, bundle) {
+  const entry = byPath.get(path);
+  return {
+    name: nameOf(path),
+    path,
+    blob: bundle.slice(entry.offset, entry.offset + entry.size, entry.media_type),
+    mediaType: entry.media_type,
+    view: entry.view,
+    viewMeaning: entry.view_meaning,
+    slot: entry.slot,
+    flip: entry.flip,
+  };
+}
+
+/**
+ * A container that a viewer fills once it is attached: the viewer's module loads, its
+ * mount function runs, and a failure of either is said in the container itself, so the
+ * rest of the records stay usable.
+ */
+function preview(kind, mountArguments) {
+  const container = document.createElement("div");
+  container.className = "preview";
+  const handle = { destroy() {} };
+  mounted.add(handle);
+  VIEWERS[kind]()
+    .then((mount) => {
+      if (!mounted.has(handle)) return;
+      const viewer = mount(container, ...mountArguments);
+      handle.destroy = () => viewer.destroy();
+    })
+    .catch(() => {
+      container.dataset.preview = "error";
+      container.textContent = "This preview could not be started; the files can still be saved.";
+    });
+  container.release = () => {
+    mounted.delete(handle);
+    handle.destroy();
+  };
+  return container;
 }
 
 function files(paths, byPath, bundle, group) {
@@ -15,7 +84,7 @@ function files(paths, byPath, bundle, group) {
   for (const path of paths) {
     const entry = byPath.get(path);
     const blob = bundle.slice(entry.offset, entry.offset + entry.size, entry.media_type);
-    const name = path.split("/").pop();
+    const name = nameOf(path);
     const item = document.createElement("li");
     if (group.kind === "photo" || group.kind === "radiograph") {
       item.append(thumbnail(blob, entry.media_type, `Preview of ${name}`));
@@ -31,48 +100,81 @@ function files(paths, byPath, bundle, group) {
   return list;
 }
 
-// A group's content is made the first time it is opened: a series of thousands of
-// slices costs nothing until someone asks to see its files.
+/** A group's files, listed when asked for: a 500-image series is one line until then. */
+function fileList(paths, byPath, bundle, group) {
+  return expandable(`Files (${paths.length})`, () => [files(paths, byPath, bundle, group)], {
+    files: "",
+  });
+}
+
+/**
+ * An expandable section whose content (`makeContent()`, a list of nodes) is made each
+ * time it opens and released when it closes: the viewers in it free their memory.
+ */
 function expandable(summaryText, makeContent, dataset) {
   const details = document.createElement("details");
   Object.assign(details.dataset, dataset);
   details.append(Object.assign(document.createElement("summary"), { textContent: summaryText }));
   details.addEventListener("toggle", () => {
-    if (details.open && details.childElementCount === 1) details.append(makeContent());
+    if (details.open && details.childElementCount === 1) details.append(...makeContent());
+    if (!details.open) {
+      for (const node of details.querySelectorAll(".preview")) node.release();
+      while (details.childElementCount > 1) details.lastElementChild.remove();
+    }
   });
   return details;
 }
 
+function seriesSummary(one, index) {
+  const facts = [one.modality, plural(one.count, "image"), formatSize(one.size)];
+  return `Series ${index + 1} · ${facts.filter(Boolean).join(", ")}`;
+}
+
+function study(group, byPath, bundle) {
+  const series = () =>
+    group.series.map((one, index) =>
+      expandable(
+        seriesSummary(one, index),
+        () => [
+          preview("series", [one.paths.map((path) => itemOf(path, byPath, bundle)), { title: seriesSummary(one, index) }]),
+          fileList(one.paths, byPath, bundle, group),
+        ],
+        { series: String(index + 1) },
+      ),
+    );
+  return expandable(
+    `Study ${group.title}: ${plural(group.series.length, "series", "series")}, ${plural(group.count, "image")}, ${formatSize(group.size)}`,
+    series,
+    { groupKind: "study" },
+  );
+}
+
+/** What a group of files other than a study shows above its list of files. */
+function previews(group, byPath, bundle) {
+  const items = group.paths.map((path) => itemOf(path, byPath, bundle));
+  if (group.kind === "photo") return [preview("photos", [items, { title: group.title }])];
+  if (group.kind === "scan") return [preview("scans", [items, { title: group.title }])];
+  return items
+    .filter((item) => item.mediaType === "application/pdf" || DOCUMENT_NAME.test(item.name))
+    .map((item) => preview("document", [item]));
+}
+
 /**
  * Render `groups` (the open result's chart) into `target`: one expandable group each,
- * a study's series inside it, every file with its own Save button.
+ * a study's series inside it, each opening to its viewer and its files; every file has
+ * its own Save button. Viewers of records shown before are released first.
  */
 export function renderChart(target, groups, entries, bundle) {
+  for (const handle of mounted) handle.destroy();
+  mounted.clear();
   const byPath = new Map(entries.map((entry) => [entry.path, entry]));
   target.replaceChildren(
     ...groups.map((group) => {
-      const size = formatSize(group.size);
-      if (group.kind !== "study") {
-        return expandable(`${group.title}: ${plural(group.count, "file")}, ${size}`,
-          () => files(group.paths, byPath, bundle, group), { groupKind: group.kind });
-      }
-      const series = () => {
-        const content = document.createElement("div");
-        content.append(
-          ...group.series.map((one, index) =>
-            expandable(
-              `Series ${index + 1}${one.modality ? ` · ${one.modality}` : ""}: ${plural(one.count, "image")}, ${formatSize(one.size)}`,
-              () => files(one.paths, byPath, bundle, group),
-              { series: String(index + 1) },
-            ),
-          ),
-        );
-        return content;
-      };
+      if (group.kind === "study") return study(group, byPath, bundle);
       return expandable(
-        `Study ${group.title}: ${plural(group.series.length, "series", "series")}, ${plural(group.count, "image")}, ${size}`,
-        series,
-        { groupKind: "study" },
+        `${group.title}: ${plural(group.count, "file")}, ${formatSize(group.size)}`,
+        () => [...previews(group, byPath, bundle), fileList(group.paths, byPath, bundle, group)],
+        { groupKind: group.kind },
       );
     }),
   );

@@ -335,8 +335,11 @@ def test_every_object_url_is_revoked_once_used(
     download.value.save_as(saved)
     page.wait_for_function(NO_OBJECT_URL_KEPT)
     assert page.evaluate(SHOWN, "Preview of ORIGINAL/dot.png")
-    # The chart's previews are made when its photos are opened, and revoked once shown.
+    # The chart's previews are made when its photos are opened (the composite, then the
+    # list of files), and revoked once shown.
     page.click("#open-chart details[data-group-kind='photo'] > summary")
+    page.wait_for_selector("#open-chart [data-preview-kind='photos'][data-preview]")
+    page.click("#open-chart details[data-group-kind='photo'] details[data-files] > summary")
     page.wait_for_selector("#open-chart img[alt='Preview of dot.png']")
     page.wait_for_function(NO_OBJECT_URL_KEPT)
     assert page.evaluate(
@@ -350,9 +353,10 @@ def test_every_object_url_is_revoked_once_used(
     expected = {
         "text/javascript": 1,  # the worker's code (the site's a line, the single file's all)
         # The previews of smile.jpg and dot.png: before sealing, then once opened in the
-        # list of files and in the chart's photos, made when the group is opened.
-        "image/jpeg": 3,
-        "image/png": 3,
+        # list of files, and in the chart's photos twice: in the composite and in the
+        # group's list of files, each made when opened.
+        "image/jpeg": 4,
+        "image/png": 4,
         "application/octet-stream": 2,  # the sealed file, and the saved raw.bin
     }
     assert {kind: made.count(kind) for kind in expected} == expected

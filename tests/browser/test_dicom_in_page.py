@@ -227,10 +227,13 @@ def test_the_page_prefills_the_patient_picks_views_marks_radiographs_and_shows_s
     assert ": 2 series, 2 images," in summaries[1], summaries
     assert summaries[2].startswith("Photos: 1 file,"), summaries
     photos = groups[2]
-    assert photos.locator("li").is_hidden()  # a group opens to its files when asked
+    listed = photos.locator(".chart-files li")
+    assert listed.count() == 0  # a group opens to its files when asked
     photos.locator(":scope > summary").click()
-    assert "right profile 45" in str(photos.locator("li").text_content())
-    assert photos.locator("li img").count() == 1
+    assert photos.locator("[data-preview-kind='photos']").count() == 1
+    photos.locator("details[data-files] > summary").click()
+    assert "right profile 45" in str(listed.text_content())
+    assert listed.locator("img").count() == 1
     with page.expect_download() as saved:
         photos.get_by_role("button", name="Save smile.jpg (Photos)").click()
     assert saved.value.suggested_filename == "smile.jpg"
