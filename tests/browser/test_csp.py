@@ -329,6 +329,7 @@ def test_every_object_url_is_revoked_once_used(
     page.wait_for_function(NO_OBJECT_URL_KEPT)
 
     open_sealed(page, sealed)
+    page.click("#all-files > summary")  # the list of every file opens when asked
     with page.expect_download() as download:
         page.click("button[aria-label='Save ORIGINAL/raw.bin']")
     saved = tmp_path / "saved.bin"

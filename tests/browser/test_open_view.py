@@ -12,7 +12,7 @@ from playwright.sync_api import Page
 
 from orthoshare import age
 
-from .conftest import WORK_TIMEOUT_MS, open_with_identity, wait_for_state
+from .conftest import WORK_TIMEOUT_MS, open_with_identity, screenshot, wait_for_state
 from .records_to_view import RecordsToView
 
 
@@ -114,3 +114,17 @@ def test_without_a_folder_picker_the_page_says_save_all_gives_one_zip(
     assert records_page.is_hidden("#save-folder")
     assert "cannot save into a folder" in str(records_page.text_content("#save-note"))
     assert records_page.is_visible("#save-all")
+
+
+def test_the_chart_fits_a_phone_screen_without_scrolling_sideways(records_page: Page) -> None:
+    screenshot(records_page, "24-records-as-a-chart-desktop")
+    records_page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        records_page.click("#open-chart details[data-group-kind='photo'] > summary")
+        records_page.wait_for_selector("[data-preview-kind='photos'][data-preview]")
+        width = records_page.evaluate("() => document.scrollingElement.scrollWidth")
+        screenshot(records_page, "25-records-as-a-chart-390px")
+        assert width <= 390
+    finally:
+        records_page.click("#open-chart details[data-group-kind='photo'] > summary")
+        records_page.set_viewport_size({"width": 1280, "height": 900})

@@ -142,6 +142,7 @@ def test_sealed_by_the_cli_opens_in_the_page_with_the_cover_sheet_first(
     assert page.locator("#open-files tbody tr:has-text('ORIGINAL/')").count() == len(records)
     screenshot(page, "04-open-done")
 
+    page.click("#all-files > summary")  # the list of every file opens when asked
     with page.expect_download() as download:
         page.click("button[aria-label='Save ORIGINAL/raw.bin']")
     saved = tmp_path / "saved.bin"

@@ -113,6 +113,7 @@ def test_sealed_by_the_cli_opens_in_the_single_file_with_the_cover_and_the_files
     assert "DICOM/DICOMDIR" in shown
     screenshot(page, "13-single-file-opened")
 
+    page.click("#all-files > summary")  # the list of every file opens when asked
     with page.expect_download() as download:
         page.click("button[aria-label='Save ORIGINAL/raw.bin']")
     saved = tmp_path / "saved.bin"
