@@ -17,6 +17,9 @@ import { download, formatSize, thumbnail } from "./dom.js";
  */
 const DOCUMENT_NAME = /\.(pdf|txt|csv|md|json|xml)$/i;
 
+/** Names of 3-D scan files, whatever their bytes turned out to be. */
+const SCAN_NAME = /\.(stl|ply|obj|mtl)$/i;
+
 /** What each kind of preview is made by: a module and its mount function. */
 const VIEWERS = {
   series: () => import("./viewer.js").then((m) => m.mountSeriesViewer),
@@ -149,14 +152,28 @@ function study(group, byPath, bundle) {
   );
 }
 
-/** What a group of files other than a study shows above its list of files. */
-function previews(group, byPath, bundle) {
+/**
+ * What a group of files other than a study shows above its list of files. The scan
+ * viewer is also handed every picture of the records, among which it finds an MTL's
+ * textures by name (a texture is sniffed as a photo); and files named like scans that
+ * their bytes did not bear out go to it from the other files, so that it says what is
+ * wrong with them.
+ */
+function previews(group, byPath, bundle, pictures) {
   const items = group.paths.map((path) => itemOf(path, byPath, bundle));
   if (group.kind === "photo") return [preview("photos", [items, { title: group.title }])];
-  if (group.kind === "scan") return [preview("scans", [items, { title: group.title }])];
-  return items
-    .filter((item) => item.mediaType === "application/pdf" || DOCUMENT_NAME.test(item.name))
-    .map((item) => preview("document", [item]));
+  if (group.kind === "scan") {
+    return [preview("scans", [[...items, ...pictures()], { title: group.title }])];
+  }
+  const shown = [];
+  const scans = items.filter((item) => SCAN_NAME.test(item.name));
+  if (scans.length) shown.push(preview("scans", [scans, { title: group.title }]));
+  for (const item of items) {
+    if (item.mediaType === "application/pdf" || DOCUMENT_NAME.test(item.name)) {
+      shown.push(preview("document", [item]));
+    }
+  }
+  return shown;
 }
 
 /**
@@ -168,12 +185,19 @@ export function renderChart(target, groups, entries, bundle) {
   for (const handle of mounted) handle.destroy();
   mounted.clear();
   const byPath = new Map(entries.map((entry) => [entry.path, entry]));
+  const pictures = () =>
+    entries
+      .filter((entry) => entry.kind !== "scan" && /^image\/(png|jpeg)$/.test(entry.media_type))
+      .map((entry) => itemOf(entry.path, byPath, bundle));
   target.replaceChildren(
     ...groups.map((group) => {
       if (group.kind === "study") return study(group, byPath, bundle);
       return expandable(
         `${group.title}: ${plural(group.count, "file")}, ${formatSize(group.size)}`,
-        () => [...previews(group, byPath, bundle), fileList(group.paths, byPath, bundle, group)],
+        () => [
+          ...previews(group, byPath, bundle, pictures),
+          fileList(group.paths, byPath, bundle, group),
+        ],
         { groupKind: group.kind },
       );
     }),
