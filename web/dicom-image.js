@@ -107,10 +107,25 @@ function guessEncoding(bytes, pos, preamble) {
   throw new Error("This file is not a DICOM file.");
 }
 
+// Bytes after the end of a deflated data set that an inflater may refuse: Chromium's
+// rejects any (pydicom's image_dfl.dcm has eight), Node's ignores them.
+const MAX_TRAILING_BYTES = 16;
+
 async function inflate(compressed) {
   if (typeof DecompressionStream !== "function") {
     throw cannotShow("This DICOM file is deflated and this browser cannot inflate it");
   }
+  // Cutting into the stream itself fails as a truncated stream, so only the cut that
+  // leaves exactly the stream can succeed.
+  for (let trailing = 0; trailing <= Math.min(MAX_TRAILING_BYTES, compressed.length); trailing += 1) {
+    const data = await inflateAll(compressed.subarray(0, compressed.length - trailing));
+    if (data) return data;
+  }
+  throw damaged("its deflated data set cannot be inflated");
+}
+
+/** The inflated bytes, or null when the stream is not whole deflated data. */
+async function inflateAll(compressed) {
   const source = new ReadableStream({
     start(controller) {
       controller.enqueue(compressed);
@@ -133,7 +148,7 @@ async function inflate(compressed) {
     }
   } catch (error) {
     if (error.unsupported) throw error;
-    throw damaged("its deflated data set cannot be inflated");
+    return null;
   }
   const data = new Uint8Array(total);
   let at = 0;
