@@ -333,6 +333,24 @@ function refuseWithoutPixels(image, elements) {
   throw unsupported(`This DICOM object holds ${what}, not an image.`);
 }
 
+/**
+ * Refuse a header (from parseHeaderOnly) that declares more frames than a file of
+ * `fileSize` bytes can hold, before anything is made per frame: a native frame takes its
+ * image size, a compressed one at least its fragment's 8-byte item header.
+ * @param {object} header
+ * @param {number} fileSize
+ */
+export function checkFramesFit(header, fileSize) {
+  const { rows, columns, samplesPerPixel, bitsAllocated, frameCount } = header;
+  const native = NATIVE_TRANSFER_SYNTAXES.includes(header.transferSyntax);
+  const frameBits = native
+    ? rows * columns * (samplesPerPixel || 1) * (bitsAllocated || 1) * (is422(header) ? 2 / 3 : 1)
+    : 64;
+  if (frameCount * frameBits > fileSize * 8) {
+    throw damaged("the frames it declares need more bytes than the file holds");
+  }
+}
+
 // Where the frames are, checked against the bytes present before anything is allocated.
 function locatePixels(image, enc, elements) {
   const element = elements.get(TAG.pixelData);

@@ -305,6 +305,12 @@ async function show(container, items, title, held) {
       if (result.model) three.disposeObject(result.model);
       return;
     }
+    // three's loaders make an empty model of text that only looks like a scan ("solid"
+    // and then anything): nothing to show is a damaged file, not a scan shown.
+    if (result.model && three.triangleCount(result.model) === 0) {
+      three.disposeObject(result.model);
+      result = { problem: damaged(baseName(scan.item.name || scan.item.path), "empty") };
+    }
     if (result.model && three.triangleCount(result.model) > budget) {
       three.disposeObject(result.model);
       result = { problem: overBudget(baseName(scan.item.name || scan.item.path)) };

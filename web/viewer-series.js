@@ -2,7 +2,7 @@
 // (the small facts, never the pixels), and a frame's pixels from its whole file when
 // it is shown. Every failure becomes one sentence a receiver can act on.
 
-import { decodeFrame, parseHeaderOnly, parseImage } from "./dicom-image.js";
+import { checkFramesFit, decodeFrame, parseHeaderOnly, parseImage } from "./dicom-image.js";
 
 // Headers end well before this in almost every file; a file whose header does not
 // is read whole.
@@ -34,6 +34,7 @@ export async function readHeader(item) {
     // Without an image size it is no image: parseImage says what it holds instead.
     if (!header.rows) await parseImage(bytes);
   }
+  checkFramesFit(header, item.blob.size);
   return Object.fromEntries(KEPT.map((key) => [key, header[key] ?? null]));
 }
 
@@ -47,7 +48,12 @@ export function frameDecoder(items, frames) {
     const { file, frame, header } = frames[index];
     let image = parsed?.file === file ? parsed.image : null;
     if (!image) {
-      image = await parseImage(await bytesOf(items[file].blob));
+      try {
+        image = await parseImage(await bytesOf(items[file].blob));
+      } catch (error) {
+        error.wholeFile = true; // none of the file's frames can show
+        throw error;
+      }
       parsed = header.frameCount > 1 ? { file, image } : null;
     }
     return decodeFrame(image, frame);

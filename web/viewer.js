@@ -41,6 +41,9 @@ function group(label, ...children) {
   return node;
 }
 
+// How many images are tried, one after another, before a series is said not to show.
+const FIRST_IMAGE_TRIES = 32;
+
 const plural = (count, one) => `${count} ${one}${count === 1 ? "" : "s"}`;
 
 class SeriesViewer {
@@ -52,6 +55,7 @@ class SeriesViewer {
   cursor = null;
   planes = [];
   #settled = false;
+  #tries = 0;
   #destroyed = false;
   #store = null;
   #cuts = new Map();
@@ -143,11 +147,19 @@ class SeriesViewer {
       this.#settle("shown");
       return;
     }
-    if (plane.index < plane.count - 1) {
-      plane.show(plane.index + 1);
+    // Until one image shows, the next is tried: past every frame of a file that failed
+    // as a whole (a file declaring millions of frames fails once, not per frame), and
+    // no more than FIRST_IMAGE_TRIES images in all.
+    const frames = this.acquired.frames;
+    const failed = frames[plane.index].file;
+    let next = plane.index + 1;
+    if (error.wholeFile) while (next < plane.count && frames[next].file === failed) next += 1;
+    this.#tries += 1;
+    if (next < plane.count && this.#tries < FIRST_IMAGE_TRIES) {
+      plane.show(next);
       return;
     }
-    this.#giveUp([{ name: this.nameOf(this.acquired.frames[plane.index].file), error }]);
+    this.#giveUp([{ name: this.nameOf(failed), error }]);
   }
 
   /** A drag of (`dx`, `dy`) pixels with the window/level tool. */

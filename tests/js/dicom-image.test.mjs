@@ -18,7 +18,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateRawSync } from "node:zlib";
 
-import { NATIVE_TRANSFER_SYNTAXES, decodeFrame, parseHeaderOnly, parseImage } from "../../web/dicom-image.js";
+import {
+  NATIVE_TRANSFER_SYNTAXES,
+  checkFramesFit,
+  decodeFrame,
+  parseHeaderOnly,
+  parseImage,
+} from "../../web/dicom-image.js";
 import { joinFragments, splitFrames } from "../../web/dicom-parse.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -574,4 +580,21 @@ test("a sequence written as UN of undefined length is read in implicit VR and st
   const image = await parseImage(bytes);
   assert.equal(image.instanceNumber, 3);
   assert.deepEqual(Array.from((await decodeFrame(image, 0)).values), [1, 2, 3, 4]);
+});
+
+test("a header declaring more frames than its file can hold is refused before any frame is made", () => {
+  const native = {
+    transferSyntax: NATIVE_TRANSFER_SYNTAXES[0], rows: 64, columns: 64, samplesPerPixel: 1,
+    bitsAllocated: 16, photometric: "MONOCHROME2",
+  };
+  const frame = 64 * 64 * 2;
+  checkFramesFit({ ...native, frameCount: 10 }, 10 * frame + 1000);
+  assert.throws(() => checkFramesFit({ ...native, frameCount: 50_000_000 }, 10_500), {
+    message: /damaged: the frames it declares need more bytes than the file holds/,
+  });
+  const compressed = { ...native, transferSyntax: "1.2.840.10008.1.2.5" };
+  checkFramesFit({ ...compressed, frameCount: 100 }, 100 * 8);
+  assert.throws(() => checkFramesFit({ ...compressed, frameCount: 10_000 }, 10_500), {
+    message: /need more bytes than the file holds/,
+  });
 });
