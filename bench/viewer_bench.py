@@ -36,7 +36,7 @@ import pydicom
 
 # bench/page/: importable because Python puts the script's own folder first on sys.path.
 from page.driver import BOOT_TIMEOUT_MS, CHROMIUM_ARGS, WORK_TIMEOUT_MS, wait_for_state
-from page.machine import BENCH, CHROMIUM
+from page.machine import BENCH, CHROMIUM, machine_facts
 from page.memory import browser_memory, watching
 from page.results import note
 from page.site import build_site, serving
@@ -241,6 +241,9 @@ def main() -> None:
     sealed = BENCH / f"viewer-{args.slices}.zip.age"
     identity = seal(folder, sealed)
     dist = args.dist or build_site()
+    facts = machine_facts(incognito=False)
+    for name in ("date", "cpu", "cores", "memory", "chromium", "load average"):
+        print(f"{name}: {facts[name]}")
     with serving(dist) as url:
         run(url, sealed, identity, args.slices)
 
