@@ -20,14 +20,15 @@ from .support import PYDICOM, REPO, SHELL, WHEEL_CACHE, build_ok, package_versio
 
 @pytest.fixture(scope="session")
 def source_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """index.html, web/ (the real crypto.js, stand-ins of the other bundled scripts and
-    of the page's own) and a copy of py/."""
+    """index.html, web/ (the real crypto.js and codecs.js, whose Node tests run on the
+    build, a stand-in of the 3-D library and of the page's own scripts) and a copy of
+    py/."""
     root = tmp_path_factory.mktemp("source")
     (root / "index.html").write_bytes(SHELL)
     web = root / "web"
     web.mkdir()
     shutil.copyfile(REPO / "web" / "crypto.js", web / "crypto.js")
-    (web / "codecs.js").write_text("export const codecs = 'stand-in image codecs';\n")
+    shutil.copyfile(REPO / "web" / "codecs.js", web / "codecs.js")
     (web / "scan3d.js").write_text("export const scan3d = 'stand-in 3-D library';\n")
     (web / "main.js").write_text("// stand-in page script\n")
     (web / "single-start-worker.js").write_text("// stand-in worker hook of the single file\n")

@@ -75,8 +75,10 @@ def test_the_single_file_refers_to_no_other_file_and_no_server(real_dist: Path) 
     page = (real_dist / SINGLE_FILE).read_text(encoding="utf-8")
     parsed = SingleFile(page)
     assert parsed.links == []
-    assert "http://" not in page
-    assert "https://" not in page
+    # XML namespace names (three.js makes elements with createElementNS) name no
+    # server; no other address may appear.
+    addresses = re.findall(r"https?://[^\s\"'`)]*", page)
+    assert set(addresses) <= {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg"}
     assert "<link" not in page
     # Two scripts run (the page's module and the classic one that starts the worker);
     # every other block is data.
@@ -122,15 +124,22 @@ def test_the_single_file_inlines_the_page_and_its_worker(real_dist: Path) -> Non
     for code in (script, worker_code):
         assert not static_imports(code), code[:200]
     assert not re.search(r"""(?<![\w$.])import\(\s*["'](?!node:|ws["'])""", worker_code)
+    # The viewers the page imports when a group is opened are inside its script too.
+    assert not re.search(r"""(?<![\w$.])import\(\s*["']""", script)
+    assert "mountSeriesViewer" in script or "viewer-planes" in script
     assert "orthoshare-memory:/" in worker_code  # the worker answers Pyodide's fetches itself
     assert "createPyodideModule" in worker_code or "pyodide.asm" in worker_code
     css = (REPO / "web" / "style.css").read_text(encoding="utf-8")
     assert f"<style>\n{css}</style>" in page
     # The site keeps its own worker; the single file's modules stay out of it.
     assert sorted(path.name for path in (real_dist / "web").iterdir()) == [
-        "api.js", "chart.js", "crypto.js", "dom.js", "keys.js", "main.js", "open.js", "send.js",
-        "service.js",
-        "start-worker.js", "style.css", "worker.js",
+        "api.js", "chart.js", "codecs.js", "crypto.js", "dicom-image.js", "dicom-parse.js",
+        "dicom-pixels.js", "documents.js", "dom.js", "keys.js", "main.js", "open.js",
+        "photos.css", "photos.js", "scan3d.js", "scans.css", "scans.js", "send.js",
+        "service.js", "start-worker.js", "style.css",
+        "viewer-draw.js", "viewer-input.js", "viewer-plane.js", "viewer-series.js",
+        "viewer-sources.js", "viewer-stack.js", "viewer-volume.js", "viewer.css", "viewer.js",
+        "worker.js",
     ]  # fmt: skip
 
 
@@ -167,13 +176,15 @@ def test_the_single_file_allows_by_hash_only_the_script_and_style_it_carries(
     parsed = SingleFile(page)
     (script,) = [block.text for block in parsed.blocks if block.attrs.get("type") == "module"]
     (early,) = [block.text for block in parsed.blocks if block.attrs.get("type") is None]
-    (style,) = re.findall(r"<style>(.*?)</style>", page, re.DOTALL)
+    styles = re.findall(r"<style>(.*?)</style>", page, re.DOTALL)
+    assert len(styles) == 4  # the page's and its viewers' style sheets
     assert policy_sources(page) == {
         "default-src": ["'none'"],
         "script-src": [policy_hash(early), policy_hash(script), "'wasm-unsafe-eval'"],
         "worker-src": ["blob:"],
         "img-src": ["blob:"],
-        "style-src": [policy_hash(style)],
+        "frame-src": ["blob:"],
+        "style-src": [policy_hash(style) for style in styles],
         "base-uri": ["'none'"],
         "form-action": ["'none'"],
     }
