@@ -333,10 +333,15 @@ function refuseWithoutPixels(image, elements) {
   throw unsupported(`This DICOM object holds ${what}, not an image.`);
 }
 
+// The most deflate can shrink data by (RFC 1951: a 258-byte match in under two bits),
+// so a deflated file is held to what its compressed size could inflate to.
+const DEFLATE_MAX_RATIO = 1032;
+
 /**
  * Refuse a header (from parseHeaderOnly) that declares more frames than a file of
  * `fileSize` bytes can hold, before anything is made per frame: a native frame takes its
- * image size, a compressed one at least its fragment's 8-byte item header.
+ * image size (a deflated file at most DEFLATE_MAX_RATIO times less), a compressed one at
+ * least its fragment's 8-byte item header.
  * @param {object} header
  * @param {number} fileSize
  */
@@ -346,7 +351,8 @@ export function checkFramesFit(header, fileSize) {
   const frameBits = native
     ? rows * columns * (samplesPerPixel || 1) * (bitsAllocated || 1) * (is422(header) ? 2 / 3 : 1)
     : 64;
-  if (frameCount * frameBits > fileSize * 8) {
+  const holds = fileSize * 8 * (header.transferSyntax === DEFLATED_LE ? DEFLATE_MAX_RATIO : 1);
+  if (frameCount * frameBits > holds) {
     throw damaged("the frames it declares need more bytes than the file holds");
   }
 }

@@ -592,6 +592,13 @@ test("a header declaring more frames than its file can hold is refused before an
   assert.throws(() => checkFramesFit({ ...native, frameCount: 50_000_000 }, 10_500), {
     message: /damaged: the frames it declares need more bytes than the file holds/,
   });
+  // A deflated file holds what its bytes could inflate to: pydicom's image_dfl.dcm is a
+  // 256 KiB frame in 4.6 KB.
+  const deflated = { ...native, transferSyntax: "1.2.840.10008.1.2.1.99", rows: 512, columns: 512, bitsAllocated: 8 };
+  checkFramesFit({ ...deflated, frameCount: 1 }, 4637);
+  assert.throws(() => checkFramesFit({ ...deflated, frameCount: 100_000 }, 4637), {
+    message: /need more bytes than the file holds/,
+  });
   const compressed = { ...native, transferSyntax: "1.2.840.10008.1.2.5" };
   checkFramesFit({ ...compressed, frameCount: 100 }, 100 * 8);
   assert.throws(() => checkFramesFit({ ...compressed, frameCount: 10_000 }, 10_500), {
