@@ -191,3 +191,56 @@ def open_sealed(
         type_into(engine, "#open-passphrase", passphrase or "")
     click(engine, "#open-button")
     return wait_for(engine, "the opened records", lambda page: page["state"] in ("done", "error"))
+
+
+#: The most raw bytes one step hands to the page: a larger file goes in parts, so that
+#: no driver carries one argument of tens of megabytes.
+PART_BYTES = 2 * 1024 * 1024
+
+KEEP_PART = """({ key, base64 }) => {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+  const parts = (window.orthoshareTestParts ??= {});
+  (parts[key] ??= []).push(bytes);
+  return parts[key].length;
+}"""
+
+SET_KEPT_FILE = """({ selector, key, name }) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File(window.orthoshareTestParts[key], name));
+  delete window.orthoshareTestParts[key];
+  const input = document.querySelector(selector);
+  input.files = transfer.files;
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+  return input.files[0].size;
+}"""
+
+
+def set_file_in_parts(engine: Engine, selector: str, name: str, data: bytes) -> None:
+    """Pick one file of any size in the input ``selector``: its bytes reach the page in
+    parts of PART_BYTES, are joined there into a File, and the input gets it."""
+    key = f"{selector} {name}"
+    for at in range(0, len(data), PART_BYTES):
+        part = base64.b64encode(data[at : at + PART_BYTES]).decode()
+        engine.run(KEEP_PART, {"key": key, "base64": part})
+    size = engine.run(SET_KEPT_FILE, {"selector": selector, "key": key, "name": name})
+    if size != len(data):
+        raise PageError(f"{engine.name} was given {size} bytes of {name}, not {len(data)}")
+
+
+def open_large_sealed(engine: Engine, sealed: Download, identity: str) -> dict[str, Any]:
+    """Open ``sealed``, however large, in the Open tab with a pasted identity; return what
+    the page shows once it is done or has failed."""
+    click(engine, "#tab-open")
+    set_file_in_parts(engine, "#pick-sealed", sealed.name, sealed.data)
+    wait_for(
+        engine,
+        "the sealed file to be inspected",
+        lambda page: (
+            page["sealedName"] == sealed.name and page["keyFields"] and page["state"] == "ready"
+        ),
+    )
+    type_into(engine, "#identity-text", identity)
+    click(engine, "#open-button")
+    return wait_for(engine, "the opened records", lambda page: page["state"] in ("done", "error"))
