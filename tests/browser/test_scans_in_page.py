@@ -36,7 +36,7 @@ from .records_to_view import RecordsToView
 Vertex = tuple[float, float, float]
 Triangle = tuple[Vertex, Vertex, Vertex]
 
-#: The sentence a damaged STL gets, from the brief the Open view answers to.
+#: The sentence a damaged STL gets: what is wrong, and that it can still be saved.
 DAMAGED = "broken.stl is damaged: it declares more triangles than it holds; it can still be saved."
 NO_WEBGL = "This browser cannot show 3-D here; save the scan to open it in your scanning software."
 #: The viewer's background (web/scan3d.js), and how far a pixel must be from it to count.
