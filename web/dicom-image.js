@@ -9,6 +9,7 @@ import {
   SAVE_IT, TAG, cannotShow, damaged, encoding, joinFragments, longs, numbers, readElements, readMeta, shorts,
   splitFrames, text, unsupported,
 } from "./dicom-parse.js";
+import { inflate } from "./dicom-inflate.js";
 import { is422, nativeSamples, toFrame } from "./dicom-pixels.js";
 
 const IMPLICIT_LE = "1.2.840.10008.1.2";
@@ -82,7 +83,7 @@ async function readDataSet(bytes, stopAtPixels) {
   let data = bytes;
   let start = meta.end;
   if (transferSyntax === DEFLATED_LE) {
-    data = await inflate(bytes.subarray(meta.end));
+    data = await inflate(bytes.subarray(meta.end), MAX_BYTES);
     start = 0;
   }
   const enc = encoding(data, transferSyntax !== EXPLICIT_BE, transferSyntax !== IMPLICIT_LE);
@@ -105,58 +106,6 @@ function guessEncoding(bytes, pos, preamble) {
   }
   if (preamble) throw damaged("its data set does not begin with a DICOM element");
   throw new Error("This file is not a DICOM file.");
-}
-
-// Bytes after the end of a deflated data set that an inflater may refuse: Chromium's
-// rejects any (pydicom's image_dfl.dcm has eight), Node's ignores them.
-const MAX_TRAILING_BYTES = 16;
-
-async function inflate(compressed) {
-  if (typeof DecompressionStream !== "function") {
-    throw cannotShow("This DICOM file is deflated and this browser cannot inflate it");
-  }
-  // Cutting into the stream itself fails as a truncated stream, so only the cut that
-  // leaves exactly the stream can succeed.
-  for (let trailing = 0; trailing <= Math.min(MAX_TRAILING_BYTES, compressed.length); trailing += 1) {
-    const data = await inflateAll(compressed.subarray(0, compressed.length - trailing));
-    if (data) return data;
-  }
-  throw damaged("its deflated data set cannot be inflated");
-}
-
-/** The inflated bytes, or null when the stream is not whole deflated data. */
-async function inflateAll(compressed) {
-  const source = new ReadableStream({
-    start(controller) {
-      controller.enqueue(compressed);
-      controller.close();
-    },
-  });
-  const reader = source.pipeThrough(new DecompressionStream("deflate-raw")).getReader();
-  const chunks = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.length;
-      if (total > MAX_BYTES) {
-        await reader.cancel();
-        throw cannotShow("This DICOM file inflates to more than 1 GiB");
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error.unsupported) throw error;
-    return null;
-  }
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    data.set(chunk, at);
-    at += chunk.length;
-  }
-  return data;
 }
 
 function describe(enc, elements, transferSyntax, metaSOPClass) {
