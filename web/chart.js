@@ -59,9 +59,10 @@ function itemOf(path, byPath, bundle) {
  * mount function runs, and a failure of either is said in the container itself, so the
  * rest of the records stay usable.
  */
-function preview(kind, mountArguments) {
+function preview(kind, mountArguments, path = null) {
   const container = document.createElement("div");
   container.className = "preview";
+  if (path) container.dataset.path = path; // which file a one-file preview shows
   const handle = { destroy() {} };
   mounted.add(handle);
   VIEWERS[kind]()
@@ -170,7 +171,7 @@ function previews(group, byPath, bundle, pictures) {
   if (scans.length) shown.push(preview("scans", [scans, { title: group.title }]));
   for (const item of items) {
     if (item.mediaType === "application/pdf" || DOCUMENT_NAME.test(item.name)) {
-      shown.push(preview("document", [item]));
+      shown.push(preview("document", [item], item.path));
     }
   }
   return shown;
