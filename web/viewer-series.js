@@ -12,7 +12,7 @@ const HEADER_PREFIX = 64 * 1024;
 const KEPT = [
   "modality", "rows", "columns", "frameCount", "samplesPerPixel", "photometric", "bitsAllocated",
   "rescaleSlope", "rescaleIntercept", "windows", "pixelSpacing", "spacingSource", "orientation",
-  "positions", "sliceThickness", "instanceNumber", "seriesDescription",
+  "positions", "sliceThickness", "instanceNumber", "seriesDescription", "seriesDate",
 ];
 
 const bytesOf = async (blob) => new Uint8Array(await blob.arrayBuffer());

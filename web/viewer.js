@@ -44,6 +44,10 @@ function group(label, ...children) {
 // How many images are tried, one after another, before a series is said not to show.
 const FIRST_IMAGE_TRIES = 32;
 
+// A DICOM date (YYYYMMDD) as people read it; anything else as it is.
+const displayDate = (value) =>
+  /^\d{8}$/.test(value ?? "") ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6)}` : value;
+
 const plural = (count, one) => `${count} ${one}${count === 1 ? "" : "s"}`;
 
 class SeriesViewer {
@@ -56,6 +60,7 @@ class SeriesViewer {
   planes = [];
   #settled = false;
   #tries = 0;
+  #about = ""; // the series' description and date
   #destroyed = false;
   #store = null;
   #cuts = new Map();
@@ -97,13 +102,15 @@ class SeriesViewer {
       return;
     }
     this.items = files.map(({ item }) => item);
+    const { seriesDescription, seriesDate } = files[0].header;
+    this.#about = [seriesDescription, displayDate(seriesDate)].filter(Boolean).join(" · ");
     const frames = orderFrames(files);
     this.#store = new FrameStore(frames.length, frameDecoder(this.items, frames));
     this.acquired = new AcquiredSource(this, frames, this.#store);
     this.#makeToolbar(files[0].header.modality === "CT");
     this.#addPlane(this.acquired);
     this.planes[0].view.show(0);
-    this.status.textContent = plural(frames.length, "image");
+    this.status.textContent = this.#counted(frames);
     if (failures.length) {
       const first = failureSentence(failures[0].name, failures[0].error);
       this.#say(`${plural(failures.length, "file")} of the series could not be read. ${first}`);
@@ -111,6 +118,11 @@ class SeriesViewer {
     const { geometry, reason } = volumeGeometry(frames);
     if (geometry) await this.#reconstruct(geometry, frames);
     else if (frames.length >= 3 && !this.#destroyed) this.#say(`No other planes are shown: ${reason}.`);
+  }
+
+  /** The series as its status line names it: its description and date, and its images. */
+  #counted(frames) {
+    return [this.#about, plural(frames.length, "image")].filter(Boolean).join(" · ");
   }
 
   /** The file name of file `index` of the series. */
@@ -270,12 +282,12 @@ class SeriesViewer {
 
   async #reconstruct(geometry, frames) {
     const progress = (done) => {
-      this.status.textContent = `${plural(frames.length, "image")} · building the other planes: ${done} of ${frames.length} slices…`;
+      this.status.textContent = `${this.#counted(frames)} · building the other planes: ${done} of ${frames.length} slices…`;
     };
     const built = await buildVolume(geometry, frameDecoder(this.items, frames), progress, () => this.#destroyed);
     if (this.#destroyed) return;
     if (built.error) {
-      this.status.textContent = plural(frames.length, "image");
+      this.status.textContent = this.#counted(frames);
       this.#say(`No other planes are shown: ${built.error}.`);
       return;
     }
@@ -289,7 +301,7 @@ class SeriesViewer {
     this.cursor = [acquired.width >> 1, acquired.height >> 1, this.planes[0].view.index];
     for (const entry of this.planes.slice(1)) entry.view.show(this.cursor[entry.layout.fixed]);
     this.#markAll();
-    this.status.textContent = `${plural(frames.length, "image")} · with the two planes reconstructed across them`;
+    this.status.textContent = `${this.#counted(frames)} · with the two planes reconstructed across them`;
     if (factor > 1) {
       this.#say(`The other planes are reconstructed at 1/${factor} of the resolution in-plane, to stay within the memory a page may use.`);
     }

@@ -260,6 +260,7 @@ def ct_slices(volume: Volume) -> list[bytes]:
         ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
         ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber = "20240301", "101500", "1", ""
         ds.StudyDescription, ds.SeriesDescription = "CBCT", volume.series_description
+        ds.SeriesDate, ds.SeriesTime = "20240301", "101600"
         ds.Modality, ds.SeriesNumber, ds.InstanceNumber = "CT", 1, k + 1
         ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
         z = volume.origin[2] + k * volume.slice_spacing

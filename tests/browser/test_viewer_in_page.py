@@ -128,6 +128,9 @@ def test_a_ct_slice_is_drawn_with_its_window_exactly_as_dicom_defines_it(
     hu = volume.hounsfield()
     assert_looks_like(canvas_gray(axial), windowed(hu[100], *volume.window))
     assert "Image 101 of 200" in (axial.locator(".viewer-info-top").text_content() or "")
+    # The series is named as its files name it, as imaging software lists it.
+    status = volume_viewer.locator(".viewer-status").text_content() or ""
+    assert status.startswith(f"{volume.series_description} · 2024-03-01 · 200 images"), status
 
 
 def test_the_wheel_and_the_keys_move_through_the_images(volume_viewer: Locator) -> None:
