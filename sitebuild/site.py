@@ -1,5 +1,6 @@
 """The site in ``dist/``: the page shell, web/'s scripts and styles (those that use
-npm packages bundled), the Pyodide core files, and ``build-info.json``, which lists every other file."""
+npm packages bundled), the Pyodide core files, and ``build-info.json``, which lists
+every other file."""
 
 from __future__ import annotations
 
