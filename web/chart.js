@@ -154,15 +154,28 @@ function study(group, byPath, bundle) {
 }
 
 /**
- * What a group of files other than a study shows above its list of files. The scan
- * viewer is also handed every picture of the records, among which it finds an MTL's
- * textures by name (a texture is sniffed as a photo); and files named like scans that
- * their bytes did not bear out go to it from the other files, so that it says what is
- * wrong with them.
+ * The DICOM photographs whose ADA-1100 view is known (the sender's pick, or the one a VL
+ * Photographic Image names itself), for the records composite beside the photos; they
+ * stay in their study too.
+ */
+function dicomPhotos(byPath, bundle) {
+  return [...byPath.values()]
+    .filter((entry) => entry.media_type === "application/dicom" && entry.view)
+    .map((entry) => itemOf(entry.path, byPath, bundle));
+}
+
+/**
+ * What a group of files other than a study shows above its list of files. The photos'
+ * composite also places the DICOM photographs of known view. The scan viewer is also
+ * handed every picture of the records, among which it finds an MTL's textures by name
+ * (a texture is sniffed as a photo); and files named like scans that their bytes did
+ * not bear out go to it from the other files, so that it says what is wrong with them.
  */
 function previews(group, byPath, bundle, pictures) {
   const items = group.paths.map((path) => itemOf(path, byPath, bundle));
-  if (group.kind === "photo") return [preview("photos", [items, { title: group.title }])];
+  if (group.kind === "photo") {
+    return [preview("photos", [[...items, ...dicomPhotos(byPath, bundle)], { title: group.title }])];
+  }
   if (group.kind === "scan") {
     return [preview("scans", [[...items, ...pictures()], { title: group.title }])];
   }

@@ -6,9 +6,14 @@
 //
 // A photo is bundle data: it is drawn only as an <img> from a blob: URL of a Blob
 // whose type this module sets, and only for JPEG and PNG, which every engine decodes
-// without running anything. Each URL is revoked once its picture has loaded.
+// without running anything. Each URL is revoked once its picture has loaded. A DICOM
+// photograph (a VL Photographic Image whose view is known) becomes such a Blob first:
+// its JPEG baseline frame as it is, any other frame decoded by the page's DICOM
+// reader, drawn to a canvas and encoded as PNG.
 
 const DRAWN_TYPES = new Set(["image/jpeg", "image/png"]);
+const DICOM_TYPE = "application/dicom";
+const JPEG_BASELINE = "1.2.840.10008.1.2.4.50";
 const FLIP_NOTE = "(shown flipped back: taken in a mirror)";
 const NOT_SHOWN = "This photo could not be shown; it can still be saved.";
 
@@ -28,23 +33,75 @@ function element(tag, className, text) {
   return made;
 }
 
+/** One decoded DICOM frame as PNG: colour as it is, gray under the file's window. */
+async function framePng(image) {
+  const { decodeFrame } = await import("./dicom-image.js");
+  const frame = await decodeFrame(image, 0);
+  const canvas = Object.assign(document.createElement("canvas"), { width: frame.width, height: frame.height });
+  const pixels = new ImageData(frame.width, frame.height);
+  if (frame.kind === "rgb") {
+    pixels.data.set(frame.rgba);
+  } else {
+    const { GrayPainter, modalityRange, windowSpanning } = await import("./viewer-draw.js");
+    const window = image.windows[0] ?? windowSpanning(modalityRange(frame));
+    new GrayPainter().paint(frame, window, pixels.data);
+  }
+  canvas.getContext("2d").putImageData(pixels, 0, 0);
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((png) => (png ? resolve(png) : reject(new Error("The frame could not be encoded."))), "image/png");
+  });
+}
+
+/**
+ * `item` as a picture an <img> draws: a JPEG or PNG as it is; a DICOM photograph's
+ * single JPEG baseline frame as a JPEG, byte for byte, any other as a PNG of its
+ * first frame. Rejects when the DICOM file cannot be read or decoded.
+ */
+async function drawable(item) {
+  if (item.mediaType !== DICOM_TYPE) return item;
+  const [{ parseImage }, { joinFragments }] = await Promise.all([
+    import("./dicom-image.js"),
+    import("./dicom-parse.js"),
+  ]);
+  const image = await parseImage(new Uint8Array(await item.blob.arrayBuffer()));
+  const pixels = image.pixelData;
+  if (image.transferSyntax === JPEG_BASELINE && image.frameCount === 1 && pixels?.encapsulated) {
+    const jpeg = joinFragments(image.data, pixels.frames[0]);
+    return { ...item, blob: new Blob([jpeg], { type: "image/jpeg" }), mediaType: "image/jpeg" };
+  }
+  return { ...item, blob: await framePng(image), mediaType: "image/png" };
+}
+
 // A loaded <img> keeps its picture without its URL, so the URL (and with it the
-// page's hold on the Blob's bytes) goes as soon as the picture has settled.
-function picture(item, urls, onSettled) {
+// page's hold on the Blob's bytes) goes as soon as the picture has settled. `shown`
+// is the item as drawn (see drawable), or a promise of it.
+function picture(item, shown, parts, onSettled) {
   const image = element("img", item.flip ? `flip-${item.flip}` : "");
   image.alt = item.viewMeaning ? `${item.viewMeaning} (${item.name})` : item.name;
   image.decoding = "async";
-  const url = URL.createObjectURL(new Blob([item.blob], { type: item.mediaType }));
-  urls.add(url);
+  let url = null;
   const settle = (state) => {
-    URL.revokeObjectURL(url);
-    urls.delete(url);
+    if (url) URL.revokeObjectURL(url);
+    parts.urls.delete(url);
+    url = null;
     image.dataset.preview = state;
     onSettled(state);
   };
+  const draw = (drawn) => {
+    if (parts.destroyed()) return;
+    url = URL.createObjectURL(new Blob([drawn.blob], { type: drawn.mediaType }));
+    parts.urls.add(url);
+    image.src = url;
+  };
   image.addEventListener("load", () => settle("shown"), { once: true });
   image.addEventListener("error", () => settle("error"), { once: true });
-  image.src = url;
+  if (shown instanceof Promise) {
+    shown.then(draw, () => {
+      if (!parts.destroyed()) settle("error");
+    });
+  } else {
+    draw(shown);
+  }
   return image;
 }
 
@@ -67,7 +124,7 @@ function photoCell(item, label, parts) {
   const cell = element("figure", "photo-cell");
   cell.dataset.previewKind = "photo";
   cell.title = item.name;
-  if (!DRAWN_TYPES.has(item.mediaType)) {
+  if (!DRAWN_TYPES.has(item.mediaType) && item.mediaType !== DICOM_TYPE) {
     cell.dataset.preview = "unsupported";
     cell.append(element("p", "preview-note", `This photo is a ${typeName(item.mediaType)}; save it to view it.`));
     cell.append(caption(item, label));
@@ -77,8 +134,11 @@ function photoCell(item, label, parts) {
   const open = element("button", "photo-open");
   open.type = "button";
   open.setAttribute("aria-label", `Open ${item.name} full size`);
+  // What the full-size view shows: the picture as drawn, once it is one.
+  let full = DRAWN_TYPES.has(item.mediaType) ? item : null;
+  const shown = full ?? drawable(item).then((drawn) => (full = drawn));
   open.append(
-    picture(item, parts.urls, (state) => {
+    picture(item, shown, parts, (state) => {
       cell.dataset.preview = state;
       if (state === "error") {
         open.hidden = true;
@@ -87,7 +147,9 @@ function photoCell(item, label, parts) {
       parts.settled();
     }),
   );
-  open.addEventListener("click", () => parts.showFull(item, open));
+  open.addEventListener("click", () => {
+    if (full) parts.showFull(full, open);
+  });
   cell.append(open, caption(item, label));
   return cell;
 }
@@ -193,8 +255,9 @@ function compose(items, title, parts) {
 
 /**
  * Lay out `items` (the bundle's photos: `{name, path, blob, mediaType, view,
- * viewMeaning, slot, flip}`) in `container` as an orthodontic records composite: the
- * eight conventional slots in three rows, the remaining photos after them. A click,
+ * viewMeaning, slot, flip}`, each a JPEG, a PNG or a DICOM photograph) in `container`
+ * as an orthodontic records composite: the eight conventional slots in three rows, the
+ * remaining photos after them. A click,
  * or Enter or Space, on a photo opens it full size. The container's `data-preview`
  * becomes "shown" once every photo has loaded or failed.
  *
@@ -213,6 +276,7 @@ export function mountPhotoComposite(container, items, { title = "Photos" } = {})
   const dialog = fullSizeDialog();
   const parts = {
     urls,
+    destroyed: () => destroyed,
     settled() {
       waiting -= 1;
       if (waiting === 0 && !destroyed && !container.dataset.preview) container.dataset.preview = "shown";

@@ -15,16 +15,29 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from io import BytesIO
 from typing import Any
 
+import numpy as np
+import pydicom
 import pytest
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Browser, Locator, Page
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate
+from pydicom.sequence import Sequence
+from pydicom.uid import UID, ExplicitVRLittleEndian, JPEGBaseline8Bit, generate_uid
 
+from orthoshare import age, pipeline
+from orthoshare.bundle.writer import Annotation, Details
 from orthoshare.chart import placement, view_meaning
+from orthoshare.records import Patient
+from orthoshare.request import SealRequest
+from orthoshare.views import view
 
-from .conftest import REPO, SCREENSHOTS, _serve_module
-from .records_to_view import LETTER, PHOTO_VIEWS
+from .conftest import REPO, SCREENSHOTS, _serve_module, open_page, open_with_identity
+from .records_to_view import LETTER, PHOTO_VIEWS, jpeg_from_shipped
 from .records_to_view import pdf as referral_pdf
+from .records_to_view import photo as photo_png
 
 #: The site's policy, with the frame a PDF is shown in.
 POLICY = (
@@ -32,7 +45,11 @@ POLICY = (
     "connect-src 'self'; img-src blob:; style-src 'self'; base-uri 'none'; "
     "form-action 'none'; frame-src blob:"
 )
-MODULES = ("photos.js", "documents.js", "dom.js", "api.js", "style.css", "photos.css")
+MODULES = (
+    *("photos.js", "documents.js", "dom.js", "api.js", "style.css", "photos.css"),
+    # What photos.js reads a DICOM photograph with.
+    *("dicom-image.js", "dicom-parse.js", "dicom-inflate.js", "dicom-pixels.js", "viewer-draw.js"),
+)
 PAGE = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{POLICY}">
@@ -424,19 +441,28 @@ def test_empty_slots_stay_framed_and_undrawable_or_broken_photos_say_so(
           mediaType: "image/tiff", view: null, viewMeaning: null, slot: null, flip: null },
         { name: "broken.jpg", path: "ORIGINAL/broken.jpg", blob: jpeg([255, 216, 255, 0, 1, 2]),
           mediaType: "image/jpeg", view: null, viewMeaning: null, slot: "profile", flip: null },
+        // A DICOM photograph whose data set breaks off in its first element.
+        { name: "broken.dcm", path: "DICOM/broken.dcm",
+          blob: jpeg([...new Array(128).fill(0), 68, 73, 67, 77, 2, 0, 16, 0, 85, 73, 200, 0]),
+          mediaType: "application/dicom", view: "IV01", viewMeaning: "Right buccal",
+          slot: "right-buccal", flip: null },
       ]);
     }"""
     )
     page.wait_for_selector('#photos[data-preview="shown"]', state="attached")
     composite = page.locator("#photos")
     empty = composite.locator(".photo-grid > figure.photo-empty")
-    assert empty.count() == 7
+    assert empty.count() == 6
     assert "Left buccal" in empty.all_text_contents()
     assert all(cell.evaluate("c => c.getBoundingClientRect().height") > 50 for cell in empty.all())
     broken = cell_of(composite, "broken.jpg")
     assert broken.get_attribute("data-slot") == "profile"
     assert broken.locator("img").get_attribute("data-preview") == "error"
     assert "This photo could not be shown; it can still be saved." in str(broken.text_content())
+    dicom = cell_of(composite, "broken.dcm")
+    assert dicom.get_attribute("data-slot") == "right-buccal"
+    assert dicom.get_attribute("data-preview") == "error"
+    assert "This photo could not be shown; it can still be saved." in str(dicom.text_content())
     tiff = cell_of(composite, "scan.tif")
     assert tiff.get_attribute("data-preview") == "unsupported"
     assert tiff.locator("img").count() == 0
@@ -498,3 +524,106 @@ def test_a_text_file_shows_as_text_never_as_markup_and_a_long_one_is_cut_at_a_me
     assert cut.locator(".preview-note").text_content() == (
         f"Showing the first 1 MB of {len(long) / 1e6:.1f} MB; save the file to read all of it."
     )
+
+
+#: DICOM photographs a sender adds, each naming its view in View Code Sequence: the
+#: JPEG baseline one is shown by its frame as it is, the native RGB one decoded.
+DICOM_PHOTOS = {"smile.dcm": "EV19", "front.dcm": "IV07"}
+VL_PHOTOGRAPHIC_IMAGE = "1.2.840.10008.5.1.4.1.1.77.1.4"
+#: The native photograph's size, which its picture must have once decoded.
+NATIVE_SIZE = (48, 32)
+
+
+def vl_photograph(code: str, *, jpeg: bytes | None = None) -> bytes:
+    """A VL Photographic Image of view ``code``, coded by its ADA-1100 code item as
+    orthoshare codes one: ``jpeg`` encapsulated as it is, or else 48 x 32 RGB pixels."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = UID(VL_PHOTOGRAPHIC_IMAGE)
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = JPEGBaseline8Bit if jpeg is not None else ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = VL_PHOTOGRAPHIC_IMAGE
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.8.498.1"
+    ds.SeriesInstanceUID = generate_uid()
+    ds.Modality = "XC"
+    ds.PatientName = "Pérez^Ana"
+    ds.PatientID = "P-17"
+    coded = view(code).dicom.ada_view_code
+    item = Dataset()
+    item.CodeValue = coded.value
+    item.CodingSchemeDesignator = coded.scheme
+    item.CodeMeaning = coded.meaning
+    ds.ViewCodeSequence = Sequence([item])
+    ds.SamplesPerPixel = 3
+    ds.PlanarConfiguration = 0
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    if jpeg is not None:
+        ds.PhotometricInterpretation = "YBR_FULL_422"
+        ds.Rows = ds.Columns = 100  # the shipped JPEG's size
+        ds.PixelData = encapsulate([jpeg])
+        ds["PixelData"].VR = "OB"
+    else:
+        width, height = NATIVE_SIZE
+        ds.PhotometricInterpretation = "RGB"
+        ds.Rows, ds.Columns = height, width
+        ds.PixelData = np.full((height, width, 3), (200, 60, 40), dtype=np.uint8).tobytes()
+    encoded = BytesIO()
+    pydicom.dcmwrite(encoded, ds, enforce_file_format=True)
+    return encoded.getvalue()
+
+
+@pytest.fixture(scope="module")
+def dicom_photos_page(
+    browser: Browser, site: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Page]:
+    """The site with records of its own opened: a photo and two DICOM photographs whose
+    views the sender did not pick, sealed by the command line's code."""
+    folder = tmp_path_factory.mktemp("dicom-photos")
+    inputs = {
+        "face.png": photo_png(3),
+        "smile.dcm": vl_photograph(DICOM_PHOTOS["smile.dcm"], jpeg=jpeg_from_shipped()),
+        "front.dcm": vl_photograph(DICOM_PHOTOS["front.dcm"]),
+    }
+    for name, data in inputs.items():
+        (folder / name).write_bytes(data)
+    identity = age.X25519Identity.generate()
+    request = SealRequest(
+        [identity.recipient],
+        details=Details(patient=Patient(name="Pérez^Ana", id="P-17")),
+        annotations=[Annotation(view="EV03"), Annotation(), Annotation()],
+    )
+    collected = pipeline.collect_inputs([folder / name for name in inputs])
+    sealed = pipeline.seal(collected, request, folder / "dicom-photos.zip.age")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    open_page(page, site)
+    open_with_identity(page, sealed.path, str(identity))
+    page.wait_for_selector("#open-chart details")
+    yield page
+    context.close()
+
+
+def test_dicom_photographs_naming_their_view_fill_its_slot_in_the_composite(
+    dicom_photos_page: Page,
+) -> None:
+    page = dicom_photos_page
+    composite = records_composite(page)
+    for name, code in {"face.png": "EV03", **DICOM_PHOTOS}.items():
+        cell = composite.locator(f'.photo-grid > figure[data-slot="{placement(code).slot}"]')
+        assert cell.get_attribute("title") == name
+        assert cell.get_attribute("data-preview") == "shown"
+        assert cell.locator(".photo-view").text_content() == view_meaning(code)
+        assert cell.locator("img").evaluate("i => i.naturalWidth") > 0
+    # The JPEG frame as it is; the native pixels decoded to a picture of their size.
+    smile = composite.locator('figure[title="smile.dcm"] img')
+    assert smile.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [100, 100]
+    front = composite.locator('figure[title="front.dcm"] img')
+    assert front.evaluate("i => [i.naturalWidth, i.naturalHeight]") == list(NATIVE_SIZE)
+    # Still in their study, as imaging software lists them.
+    studies = page.locator('#open-chart > details[data-group-kind="study"] > summary')
+    assert studies.filter(has_text="Study XC: 2 series, 2 images").count() == 1
+    screenshot_of(opened_group(page, "photo"), "37-photo-composite-with-dicom-photos")

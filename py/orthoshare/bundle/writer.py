@@ -60,8 +60,9 @@ class DicomCollector(Protocol):
 
     def add_input(
         self, size: int, stream: BinaryIO, original_name: str, original_path: str
-    ) -> tuple[str, DicomRef]:
-        """Take a DICOM input; return where the bundle stores it, and what it is."""
+    ) -> tuple[str, DicomRef, str | None]:
+        """Take a DICOM input; return where the bundle stores it, what it is, and the
+        ADA-1100 view it names itself (a photograph's), if any."""
         ...
 
     def add_original(
@@ -329,10 +330,13 @@ def write_bundle(
                 head = source.read(SNIFF_SIZE)
                 sniffed = sniff(head, item.size)
                 dicom_ref = None
+                named_view = None
                 path = name
                 if sniffed.kind == "dicom":
                     # Its header says where it goes in the file-set; then it is stored.
-                    path, dicom_ref = dicom.add_input(item.size, source, original_name, name)
+                    path, dicom_ref, named_view = dicom.add_input(
+                        item.size, source, original_name, name
+                    )
                     source.seek(0)
                     head = b""
                 sha256 = archive.add_file(path, head, source, item.size, on_bytes)
@@ -348,7 +352,8 @@ def write_bundle(
                 kind=kind,
                 original_name=original_name,
                 label=annotation.label,
-                view=annotation.view,
+                # The sender's pick, else the view a DICOM photograph names itself.
+                view=annotation.view or named_view,
                 dicom=dicom_ref,
             )
         )

@@ -75,12 +75,14 @@ class DicomPart:
 
     def add_input(
         self, size: int, stream: BinaryIO, original_name: str, original_path: str
-    ) -> tuple[str, DicomRef]:
+    ) -> tuple[str, DicomRef, str | None]:
         """Take a DICOM input, ``stream`` (seekable, ``size`` bytes), by its header.
 
         Returns where the bundle stores it, under ``DICOM/``, or at
-        ``original_path`` when no directory record can be made of it, and who
-        and what it is. Raises MixedPatientsError if it names another patient.
+        ``original_path`` when no directory record can be made of it; who and
+        what it is; and the ADA-1100 view it names if it is a photograph that
+        names one (see :class:`~orthoshare.dicom.identity.DicomIdentity`), else
+        None. Raises MixedPatientsError if it names another patient.
         """
         from .header import read_header
 
@@ -95,7 +97,7 @@ class DicomPart:
             check_patients(self._found, self._entered, self._allow_mixed)
             self._checked.add(who)
         path, ref = self._file_set().add(header.dataset)
-        return (original_path if path is None else DICOM_DIR + path), ref
+        return (original_path if path is None else DICOM_DIR + path), ref, identity.view or None
 
     def add_original(
         self, source: Readable, entry_path: str, fmt: str, kind: str, label: str | None,

@@ -2,9 +2,10 @@
 
 :func:`read_header` reads a DICOM Part 10 file (preamble, ``DICM``, file meta
 information, data set) with pydicom, once, and returns a :class:`DicomHeader`:
-the :class:`~orthoshare.dicom.identity.DicomIdentity` (the patient, the study
-and the object's UIDs, in the forms the manifest uses) and the data set without
-its large values, of which the file-set's directory records are made.
+the :class:`~orthoshare.dicom.identity.DicomIdentity` (the patient, the study,
+the object's UIDs and a photograph's ADA-1100 view, in the forms the manifest
+uses) and the data set without its large values, of which the file-set's
+directory records are made.
 
 pydicom is lenient: it returns whatever it could parse. A file cut short, or one
 whose element lengths point past its end, comes back from ``dcmread`` as a
@@ -18,6 +19,7 @@ element's length, or its fragments' lengths, must fit in the file.
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 import warnings
@@ -32,8 +34,10 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.filereader import read_dataset
 from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence
 
 from ..errors import InputError
+from ..views import load_views
 from .identity import DicomIdentity, readable_name
 
 __all__ = ["DicomHeader", "read_header"]
@@ -55,6 +59,7 @@ _PREAMBLE_END = 132
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _DATE = re.compile(r"(\d{4})\.?(\d{2})\.?(\d{2})")
 _SEXES = frozenset({"F", "M", "O"})
+_VL_PHOTOGRAPHIC_IMAGE = "1.2.840.10008.5.1.4.1.1.77.1.4"
 
 
 class _PastEndError(Exception):
@@ -318,6 +323,9 @@ def _check_trailing(window: _Window, *, implicit: bool, little_endian: bool) -> 
 def _identity(dataset: Dataset, transfer_syntax: str) -> DicomIdentity:
     name_dicom = _text(dataset, "PatientName")
     sex = _text(dataset, "PatientSex").upper()
+    sop_class_uid = _text(dataset, "SOPClassUID") or _text(
+        dataset.file_meta, "MediaStorageSOPClassUID"
+    )
     return DicomIdentity(
         patient_name=readable_name(name_dicom),
         patient_name_dicom=name_dicom,
@@ -327,14 +335,78 @@ def _identity(dataset: Dataset, transfer_syntax: str) -> DicomIdentity:
         study_date=_iso_date(_text(dataset, "StudyDate")),
         study_description=_text(dataset, "StudyDescription"),
         modality=_text(dataset, "Modality"),
-        sop_class_uid=_text(dataset, "SOPClassUID")
-        or _text(dataset.file_meta, "MediaStorageSOPClassUID"),
+        sop_class_uid=sop_class_uid,
         sop_instance_uid=_text(dataset, "SOPInstanceUID")
         or _text(dataset.file_meta, "MediaStorageSOPInstanceUID"),
         study_instance_uid=_text(dataset, "StudyInstanceUID"),
         series_instance_uid=_text(dataset, "SeriesInstanceUID"),
         transfer_syntax_uid=transfer_syntax,
+        view=_photo_view(dataset) if sop_class_uid == _VL_PHOTOGRAPHIC_IMAGE else "",
     )
+
+
+# --- the ADA-1100 view of a photograph ---------------------------------------------------
+
+#: A coded entry as compared: Code Value and Coding Scheme Designator.
+_Coded = tuple[str, str]
+
+
+@functools.cache
+def _view_codings() -> tuple[dict[_Coded, str], dict[tuple[_Coded, frozenset[_Coded]], str]]:
+    """The photographs' views by their two codings in View Code Sequence (0054,0220).
+
+    The first maps each ADA-1100 code item (``IV07``, ``99ADA1100``) to its view. The
+    second maps a projection (with its View Modifier Code Sequence) to the one view
+    coded so; a projection several views share (a right lateral one is eleven views)
+    says no view, and is left out.
+    """
+    by_ada: dict[_Coded, str] = {}
+    by_projection: dict[tuple[_Coded, frozenset[_Coded]], list[str]] = {}
+    for code, view in load_views().items():
+        if view.kind != "photo":
+            continue
+        coding = view.dicom
+        by_ada[(coding.ada_view_code.value, coding.ada_view_code.scheme)] = code
+        if coding.view_code is not None:
+            projection = (coding.view_code.value, coding.view_code.scheme)
+            modifiers = frozenset((m.value, m.scheme) for m in coding.view_modifiers)
+            by_projection.setdefault((projection, modifiers), []).append(code)
+    unique = {key: codes[0] for key, codes in by_projection.items() if len(codes) == 1}
+    return by_ada, unique
+
+
+def _photo_view(dataset: Dataset) -> str:
+    """The ADA-1100 view a VL Photographic Image's View Code Sequence names, or ``""``.
+
+    An ADA-1100 code item names it; failing that, a projection only one view has. Items
+    that name different views, or none the table knows, give no view: a photo in the
+    wrong place of the composite would mislead more than one among the others.
+    """
+    by_ada, by_projection = _view_codings()
+    found_ada: set[str] = set()
+    found_projection: set[str] = set()
+    for item in _items(dataset, "ViewCodeSequence"):
+        coded = _coded(item)
+        if coded in by_ada:
+            found_ada.add(by_ada[coded])
+            continue
+        modifiers = frozenset(_coded(m) for m in _items(item, "ViewModifierCodeSequence"))
+        if (coded, modifiers) in by_projection:
+            found_projection.add(by_projection[(coded, modifiers)])
+    found = found_ada or found_projection
+    return found.pop() if len(found) == 1 else ""
+
+
+def _items(dataset: Dataset, keyword: str) -> list[Dataset]:
+    """The items of sequence ``keyword``; none when absent or not a sequence."""
+    value = dataset.get(keyword)
+    if not isinstance(value, Sequence):
+        return []
+    return [item for item in value if isinstance(item, Dataset)]
+
+
+def _coded(item: Dataset) -> _Coded:
+    return (_text(item, "CodeValue"), _text(item, "CodingSchemeDesignator"))
 
 
 def _text(dataset: Dataset, keyword: str) -> str:

@@ -1,7 +1,7 @@
 """Who and what a DICOM file is about, as the manifest and the page say it.
 
-:class:`DicomIdentity` holds the patient, the study and the object's UIDs of a
-DICOM file, as :mod:`orthoshare.dicom.header` reads them;
+:class:`DicomIdentity` holds the patient, the study, the object's UIDs and a
+photograph's view of a DICOM file, as :mod:`orthoshare.dicom.header` reads them;
 :func:`readable_name` turns a DICOM Person Name into the words a person reads.
 Neither needs pydicom, so the page compares patients before it has loaded it.
 """
@@ -46,6 +46,10 @@ class DicomIdentity:
         Study and Series Instance UID.
     transfer_syntax_uid : str
         Transfer Syntax UID of the file meta information.
+    view : str
+        The ADA-1100 view (``IV07``…) a VL Photographic Image names in its View
+        Code Sequence, by either coding :mod:`orthoshare.views` gives a view;
+        empty for any other object, or when no one view is named.
     """
 
     patient_name: str
@@ -61,6 +65,7 @@ class DicomIdentity:
     study_instance_uid: str
     series_instance_uid: str
     transfer_syntax_uid: str
+    view: str = ""
 
 
 def readable_name(dicom_name: str) -> str:
