@@ -230,7 +230,9 @@ def test_the_page_prefills_the_patient_picks_views_marks_radiographs_and_shows_s
     listed = photos.locator(".chart-files li")
     assert listed.count() == 0  # a group opens to its files when asked
     photos.locator(":scope > summary").click()
-    assert photos.locator("[data-preview-kind='photos']").count() == 1
+    composite = photos.locator("[data-preview-kind='photos']")
+    composite.wait_for()  # made once its module has loaded
+    assert composite.count() == 1
     photos.locator("details[data-files] > summary").click()
     assert "right profile 45" in str(listed.text_content())
     assert listed.locator("img").count() == 1
