@@ -159,9 +159,30 @@ function study(group, byPath, bundle) {
  * stay in their study too.
  */
 function dicomPhotos(byPath, bundle) {
-  return [...byPath.values()]
-    .filter((entry) => entry.media_type === "application/dicom" && entry.view)
-    .map((entry) => itemOf(entry.path, byPath, bundle));
+  return [...byPath.values()].filter(isDicomPhoto).map((entry) => itemOf(entry.path, byPath, bundle));
+}
+
+/** Whether `entry` is a DICOM photograph of known view. */
+function isDicomPhoto(entry) {
+  return entry.media_type === "application/dicom" && Boolean(entry.view);
+}
+
+/**
+ * `groups`, with a group of the DICOM photographs of known view after the studies when
+ * the records hold no photo of their own, so that those still make a composite.
+ */
+function withDicomPhotos(groups, byPath) {
+  const viewed = [...byPath.values()].filter(isDicomPhoto);
+  if (!viewed.length || groups.some((group) => group.kind === "photo")) return groups;
+  const photos = {
+    kind: "photo",
+    title: "Photos (DICOM photographs)",
+    count: viewed.length,
+    size: viewed.reduce((sum, entry) => sum + entry.size, 0),
+    paths: viewed.map((entry) => entry.path),
+  };
+  const after = groups.filter((group) => group.kind === "study").length;
+  return [...groups.slice(0, after), photos, ...groups.slice(after)];
 }
 
 /**
@@ -174,7 +195,9 @@ function dicomPhotos(byPath, bundle) {
 function previews(group, byPath, bundle, pictures) {
   const items = group.paths.map((path) => itemOf(path, byPath, bundle));
   if (group.kind === "photo") {
-    return [preview("photos", [[...items, ...dicomPhotos(byPath, bundle)], { title: group.title }])];
+    const listed = new Set(group.paths);
+    const dicom = dicomPhotos(byPath, bundle).filter((item) => !listed.has(item.path));
+    return [preview("photos", [[...items, ...dicom], { title: group.title }])];
   }
   if (group.kind === "scan") {
     return [preview("scans", [[...items, ...pictures()], { title: group.title }])];
@@ -204,7 +227,7 @@ export function renderChart(target, groups, entries, bundle) {
       .filter((entry) => entry.kind !== "scan" && /^image\/(png|jpeg)$/.test(entry.media_type))
       .map((entry) => itemOf(entry.path, byPath, bundle));
   target.replaceChildren(
-    ...groups.map((group) => {
+    ...withDicomPhotos(groups, byPath).map((group) => {
       if (group.kind === "study") return study(group, byPath, bundle);
       return expandable(
         `${group.title}: ${plural(group.count, "file")}, ${formatSize(group.size)}`,

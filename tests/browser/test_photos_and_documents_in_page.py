@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -576,35 +578,50 @@ def vl_photograph(code: str, *, jpeg: bytes | None = None) -> bytes:
     return encoded.getvalue()
 
 
-@pytest.fixture(scope="module")
-def dicom_photos_page(
-    browser: Browser, site: str, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def opened_dicom_photos(
+    browser: Browser, site: str, folder: Path, *, with_a_photo: bool
 ) -> Iterator[Page]:
-    """The site with records of its own opened: a photo and two DICOM photographs whose
-    views the sender did not pick, sealed by the command line's code."""
-    folder = tmp_path_factory.mktemp("dicom-photos")
+    """The site with records of its own opened: two DICOM photographs whose views the
+    sender did not pick, and a photo if ``with_a_photo``, sealed by the command line's
+    code."""
     inputs = {
         "face.png": photo_png(3),
         "smile.dcm": vl_photograph(DICOM_PHOTOS["smile.dcm"], jpeg=jpeg_from_shipped()),
         "front.dcm": vl_photograph(DICOM_PHOTOS["front.dcm"]),
     }
+    if not with_a_photo:
+        del inputs["face.png"]
     for name, data in inputs.items():
         (folder / name).write_bytes(data)
     identity = age.X25519Identity.generate()
+    views = {"face.png": Annotation(view="EV03")}
     request = SealRequest(
         [identity.recipient],
         details=Details(patient=Patient(name="Pérez^Ana", id="P-17")),
-        annotations=[Annotation(view="EV03"), Annotation(), Annotation()],
+        annotations=[views.get(name, Annotation()) for name in inputs],
     )
     collected = pipeline.collect_inputs([folder / name for name in inputs])
     sealed = pipeline.seal(collected, request, folder / "dicom-photos.zip.age")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    open_page(page, site)
-    open_with_identity(page, sealed.path, str(identity))
-    page.wait_for_selector("#open-chart details")
-    yield page
-    context.close()
+    try:
+        page = context.new_page()
+        open_page(page, site)
+        open_with_identity(page, sealed.path, str(identity))
+        page.wait_for_selector("#open-chart details")
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def dicom_photos_page(
+    browser: Browser, site: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Page]:
+    """A photo and two DICOM photographs, opened."""
+    folder = tmp_path_factory.mktemp("dicom-photos")
+    with opened_dicom_photos(browser, site, folder, with_a_photo=True) as page:
+        yield page
 
 
 def test_dicom_photographs_naming_their_view_fill_its_slot_in_the_composite(
@@ -627,3 +644,19 @@ def test_dicom_photographs_naming_their_view_fill_its_slot_in_the_composite(
     studies = page.locator('#open-chart > details[data-group-kind="study"] > summary')
     assert studies.filter(has_text="Study XC: 2 series, 2 images").count() == 1
     screenshot_of(opened_group(page, "photo"), "37-photo-composite-with-dicom-photos")
+
+
+def test_dicom_photographs_alone_still_make_a_composite_after_the_studies(
+    browser: Browser, site: str, tmp_path: Path
+) -> None:
+    with opened_dicom_photos(browser, site, tmp_path, with_a_photo=False) as page:
+        kinds = page.locator("#open-chart > details").evaluate_all(
+            "all => all.map((group) => group.dataset.groupKind)"
+        )
+        assert kinds == ["study", "photo"]
+        composite = records_composite(page)
+        for name, code in DICOM_PHOTOS.items():
+            cell = composite.locator(f'.photo-grid > figure[data-slot="{placement(code).slot}"]')
+            assert cell.get_attribute("title") == name
+            assert cell.get_attribute("data-preview") == "shown"
+        assert composite.locator("figure[data-preview-kind='photo']").count() == len(DICOM_PHOTOS)
