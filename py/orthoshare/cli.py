@@ -154,6 +154,16 @@ def _seal(args: argparse.Namespace) -> None:
     made = sum(1 for entry in result.manifest.entries if entry.derived_from is not None)
     also = f", with {made} DICOM object{'s' * (made != 1)} made from them" if made else ""
     print(f"orthoshare: sealed {count} file{'s' * (count != 1)}{also}", file=sys.stderr)
+    for entry in result.manifest.entries:
+        if entry.dicom_note:
+            print(f"orthoshare: note: {entry.original_name}: {entry.dicom_note}", file=sys.stderr)
+    if made_up := result.manifest.made_up_patient_id:
+        print(
+            f"orthoshare: hint: no patient ID was given, so the DICOM objects carry the made-up "
+            f"ID {made_up}; imaging software files records by patient ID: give the "
+            "practice's own with --patient-id",
+            file=sys.stderr,
+        )
     if generated:
         print(f"orthoshare: generated passphrase: {generated}", file=sys.stderr)
         print("orthoshare: send it by another channel than the file", file=sys.stderr)
@@ -201,6 +211,8 @@ def _print_manifest(manifest: Manifest) -> None:
         study = entry.dicom.study_summary if entry.dicom else ""
         extra = " · ".join(v for v in (entry.label, entry.view, study) if v)
         print(f"  {entry.path}  {entry.size} bytes  {entry.kind}  {extra}".rstrip())
+        if entry.dicom_note:
+            print(f"    {entry.dicom_note}")
 
 
 def _open(args: argparse.Namespace) -> None:

@@ -15,8 +15,12 @@ class OrthoshareError(Exception):
     summary = "the records could not be sealed or opened"
     hint = ""
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", *, hint: str | None = None) -> None:
         self.detail = detail
+        # One class covers errors of one kind; where a cause needs its own remedy,
+        # the raise site says it.
+        if hint is not None:
+            self.hint = hint
         super().__init__(f"{self.summary}: {detail}" if detail else self.summary)
 
 
@@ -32,6 +36,20 @@ class InputError(OrthoshareError):
 
     summary = "an input file cannot be used"
     hint = "check the file exists and is readable, and is not being written to"
+
+
+class ConversionError(InputError):
+    """An original cannot become a DICOM object without altering it.
+
+    Sealing never stops for this: the original travels byte-exact, without a
+    DICOM object, and the sender is told why (the detail says it).
+    """
+
+    summary = "no DICOM object can be made of this file unchanged"
+    hint = (
+        "nothing is lost: the file is sealed as it is; for a DICOM object too, export it "
+        "again as a baseline JPEG or a non-interlaced PNG"
+    )
 
 
 class TooManyFilesError(InputError):

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, Literal, Protocol
 
-#: Where the originals and the DICOM file-set live in a bundle.
+#: Where the originals live in a bundle (its DICOM file-set is laid out by ``dicom.fileset``).
 ORIGINALS_DIR = "ORIGINAL/"
-DICOM_DIR = "DICOM/"
 
 #: How many bytes a streaming copy reads at a time.
 PIECE = 1 << 20

@@ -76,7 +76,7 @@ MANIFEST_EDITS = {
     "extra-cover-key": edit("cover.extra", None),
     "missing-key": drop("note"),
     "missing-entry-key": drop("entries.1.original_name"),
-    "format-v2": edit("format", "orthoshare/2"),
+    "format-v3": edit("format", "orthoshare/3"),
     "format-empty": edit("format", ""),
     "format-case": edit("format", "Orthoshare/1"),
     "format-number": edit("format", 1),

@@ -28,7 +28,15 @@ from orthoshare.records import Party, Patient
 from orthoshare.request import SealRequest
 
 from .strategies import InputSet, input_sets, write_inputs
-from .support import Tree, assert_round_trip, originals, sha256, time_limit, write_tree
+from .support import (
+    Tree,
+    assert_round_trip,
+    originals,
+    originals_of,
+    sha256,
+    time_limit,
+    write_tree,
+)
 
 SEALED_NAME = re.compile(r"orthoshare-\d{8}-[A-Z0-9]{6}\.zip\.age")
 #: Seconds one seal and open of a few small files may take before it counts as a hang.
@@ -79,7 +87,7 @@ def names_of(
     write_tree(tmp / "in", files)
     result, out = seal_and_open(identity, [tmp / "in"], tmp, limit)
     assert_round_trip(result.manifest, originals(tmp / "in", files), out)
-    return {entry.original_name: entry.path for entry in result.manifest.entries}
+    return {entry.original_name: entry.path for entry in originals_of(result.manifest)}
 
 
 @pytest.mark.parametrize(

@@ -55,10 +55,11 @@ def test_details_the_receiver_would_refuse_are_refused_when_sealing(
 
 
 def test_more_files_than_a_receiver_opens_are_refused_before_any_work() -> None:
-    # The reader refuses a ZIP of more than MAX_MEMBERS members before reading it.
-    inputs = [BytesInput(parts=(f"{n}.txt",), data=b"") for n in range(MAX_MEMBERS - 2)]
+    # The reader refuses a ZIP of more than MAX_MEMBERS members before reading it; the
+    # bundle's own members are the manifest, the cover, the DICOMDIR and its README.
+    inputs = [BytesInput(parts=(f"{n}.txt",), data=b"") for n in range(MAX_MEMBERS - 3)]
     out = io.BytesIO()
-    with pytest.raises(TooManyFilesError, match=f"{MAX_MEMBERS - 3} at most"):
+    with pytest.raises(TooManyFilesError, match=f"{MAX_MEMBERS - 4} at most"):
         write_bundle(out, inputs, Details(), dicom=DicomPart(Patient(), False))
     assert out.getvalue() == b""
 

@@ -129,7 +129,8 @@ def test_seal_and_open_with_a_passphrase_file(
         ["open", str(tmp_path / "x.age"), "--passphrase-file", str(secret), "--list"], capsys
     )
     assert status == 0, err
-    assert "files:   2, all verified" in out
+    # The two files, the object made of the scan, the DICOMDIR and its README.
+    assert "files:   5, all verified" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pass.txt", "records", "x.age"]
 
 

@@ -113,7 +113,7 @@ def test_sealed_records_of_two_studies_and_their_originals_chart_as_sent(tmp_pat
     assert isinstance(studies[0].series[0], Series)
     (other,) = [g for g in groups if g.kind == "other"]
     assert other == Group(
-        "other", "Other files", 2, other.size, ("ORIGINAL/letter.txt", "DICOM/DICOMDIR")
+        "other", "Other files", 3, other.size, ("ORIGINAL/letter.txt", "DICOMDIR", "README.TXT")
     )
 
 

@@ -71,13 +71,17 @@ def test_a_dicom_file_the_dicomdir_cannot_index_is_kept_byte_exact_in_original(
     entry = {e.original_name: e for e in manifest.entries}[f"ct/{UNINDEXABLE}"]
     assert entry.path == f"ORIGINAL/ct/{UNINDEXABLE}" and entry.kind == "dicom"
     assert (out / entry.path).read_bytes() == (SHIPPED / UNINDEXABLE).read_bytes()
+    assert entry.dicom_note == (
+        "not in the DICOMDIR: a DICOMDIR study record needs the Study Date, "
+        "which this file leaves empty"
+    )
 
 
 def test_the_dicomdir_indexes_every_object_for_pydicom_and_dcmtk(
     sealed_and_opened: tuple[Path, Manifest],
 ) -> None:
     out, manifest = sealed_and_opened
-    dicomdir = out / "DICOM" / "DICOMDIR"
+    dicomdir = out / "DICOMDIR"
     file_set = FileSet(pydicom.dcmread(dicomdir))
     indexed = {str(instance.SOPInstanceUID) for instance in file_set}
     in_set = [e for e in manifest.entries if e.path.startswith("DICOM/") and e.dicom is not None]
@@ -120,7 +124,7 @@ def test_the_dicomdir_has_the_records_pydicoms_fileset_writes_and_validates(
     sealed_and_opened: tuple[Path, Manifest], tmp_path: Path
 ) -> None:
     out, manifest = sealed_and_opened
-    dicomdir = out / "DICOM" / "DICOMDIR"
+    dicomdir = out / "DICOMDIR"
     reference = FileSet()
     for entry in manifest.entries:
         if entry.path.startswith("DICOM/") and entry.dicom is not None:
@@ -131,7 +135,7 @@ def test_the_dicomdir_has_the_records_pydicoms_fileset_writes_and_validates(
     # Every record points at the right object, wherever the set puts it.
     for record in ours.DirectoryRecordSequence:
         if "ReferencedFileID" in record:
-            target = pydicom.dcmread(out / "DICOM" / Path(*record.ReferencedFileID))
+            target = pydicom.dcmread(out / Path(*record.ReferencedFileID))
             assert target.SOPInstanceUID == record.ReferencedSOPInstanceUIDInFile
     check = subprocess.run(["dcmftest", str(dicomdir)], capture_output=True, text=True)
     assert check.stdout.startswith("yes:"), check.stdout
@@ -145,6 +149,6 @@ def test_a_generated_document_is_an_encap_doc_record(tmp_path: Path) -> None:
     details = Details(patient=Patient("Ana Pérez", "P-17", "2011-04-02", "F"))
     sealed = pipeline.seal(inputs, SealRequest([IDENTITY.recipient], details), tmp_path)
     pipeline.open_(sealed.path, [IDENTITY], tmp_path / "out")
-    dicomdir = pydicom.dcmread(tmp_path / "out" / "DICOM" / "DICOMDIR")
+    dicomdir = pydicom.dcmread(tmp_path / "out" / "DICOMDIR")
     types = [record.DirectoryRecordType for record in dicomdir.DirectoryRecordSequence]
     assert types == ["PATIENT", "STUDY", "SERIES", "ENCAP DOC"]

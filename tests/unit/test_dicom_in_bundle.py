@@ -129,7 +129,7 @@ def test_originals_become_dicom_objects_that_validate_and_keep_their_bytes(tmp_p
     assert pydicom.dcmread(out / derived["ORIGINAL/pano.jpg"].path).Modality == "PX"
     studies = {e.dicom.study_instance_uid for e in derived.values() if e.dicom is not None}
     assert len(studies) == 1
-    file_set = pydicom.fileset.FileSet(pydicom.dcmread(out / "DICOM" / "DICOMDIR"))
+    file_set = pydicom.fileset.FileSet(pydicom.dcmread(out / "DICOMDIR"))
     assert len(list(file_set)) == len(SOP_CLASSES)
 
 
@@ -242,5 +242,5 @@ def test_a_dicom_series_is_read_once_and_never_held_whole_while_sealing(
     for entry in in_set:
         original = tmp_path / entry.original_name
         assert (tmp_path / "out" / entry.path).read_bytes() == original.read_bytes()
-    file_set = FileSet(pydicom.dcmread(tmp_path / "out" / "DICOM" / "DICOMDIR"))
+    file_set = FileSet(pydicom.dcmread(tmp_path / "out" / "DICOMDIR"))
     assert len(list(file_set)) == slices

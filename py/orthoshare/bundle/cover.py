@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
-from .manifest import Entry, Manifest
+from .manifest import README_NAME, Entry, Manifest
 
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#111}
@@ -40,13 +40,28 @@ def _study(entry: Entry) -> str:
     return f"<br>{html.escape(facts)}" if facts else ""
 
 
+def _note(entry: Entry) -> str:
+    """Why a file has no DICOM object, or is not in the DICOMDIR."""
+    return (
+        f'<br><span class="note">{html.escape(entry.dicom_note)}</span>' if entry.dicom_note else ""
+    )
+
+
 def render_cover(manifest: Manifest) -> bytes:
     """Return the cover sheet of ``manifest`` as UTF-8 HTML."""
     e = html.escape
     patient, sender = manifest.patient, manifest.sender
+    made_up = manifest.made_up_patient_id
     facts = [
         ("Patient", patient.name),
-        ("Patient ID", patient.id),
+        (
+            "Patient ID",
+            patient.id
+            or (
+                made_up
+                and f"none given; the DICOM objects made here carry the made-up ID {made_up}"
+            ),
+        ),
         ("Birth date", patient.birth_date),
         ("Sex", patient.sex),
         ("From", ", ".join(v for v in (sender.name, sender.organization) if v)),
@@ -68,7 +83,8 @@ def render_cover(manifest: Manifest) -> bytes:
         rows.append(
             f'<tr><td><a href="{e(link)}">{e(entry.path)}</a><br>{e(entry.original_name)}</td>'
             f"<td>{e(entry.kind)}<br>{e(entry.media_type)}</td>"
-            f"<td>{e(entry.label or '')}<br>{e(entry.view or '')}{_study(entry)}</td>"
+            f"<td>{e(entry.label or '')}<br>{e(entry.view or '')}{_study(entry)}"
+            f"{_note(entry)}</td>"
             f"<td>{e(_size(entry.size))}</td><td><code>{e(entry.sha256)}</code></td></tr>"
         )
     sections = [
@@ -96,7 +112,8 @@ def render_cover(manifest: Manifest) -> bytes:
         "<th>SHA-256</th></tr></thead><tbody>",
         *rows,
         "</tbody></table>",
-        f"<p>Made by {e(manifest.generator)}. The full details are in ORTHOSHARE.json.</p>",
+        f"<p>Made by {e(manifest.generator)}. The full details are in ORTHOSHARE.json; "
+        f'what each folder holds is in <a href="{README_NAME}">{README_NAME}</a>.</p>',
         "</body></html>",
     ]
     return ("\n".join(sections) + "\n").encode("utf-8")

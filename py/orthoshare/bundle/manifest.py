@@ -1,7 +1,14 @@
-"""The manifest, ``ORTHOSHARE.json``: schema ``orthoshare/1``, written and strictly read.
+"""The manifest, ``ORTHOSHARE.json``: schema ``orthoshare/2``, written and strictly read.
 
 The reader accepts exactly the keys and types of the schema, so a manifest
 that parses is one every part of the program can rely on without checks.
+
+Schema ``orthoshare/2`` adds one key to each entry, ``dicom_note``: why an
+original has no DICOM object, or a DICOM input is not in the DICOMDIR (null
+otherwise). Its bundles are laid out as IHE PDI media (the DICOMDIR and a
+``README.TXT`` at the root). Manifests of schema ``orthoshare/1`` (the DICOMDIR
+under ``DICOM/``, no notes) are still read, their entries without notes: a
+reader finds every file by its entry's path, whatever the layout.
 """
 
 from __future__ import annotations
@@ -16,9 +23,12 @@ from ..errors import ManifestError
 from ..records import DicomRef, Party, Patient
 from ..views import is_view
 
-FORMAT = "orthoshare/1"
+FORMAT = "orthoshare/2"
 MANIFEST_NAME = "ORTHOSHARE.json"
 COVER_NAME = "INDEX.HTM"
+#: The media's index and its plain-text description, at the root as IHE PDI has them.
+DICOMDIR_NAME = "DICOMDIR"
+README_NAME = "README.TXT"
 KINDS = ("photo", "radiograph", "scan", "document", "dicom", "other")
 SEXES = ("", "F", "M", "O")
 #: A manifest larger than this is refused before it is parsed.
@@ -65,6 +75,8 @@ class Entry:
     view: str | None = None
     derived_from: str | None = None
     dicom: DicomRef | None = None
+    #: Why an original has no DICOM object, or a DICOM input is not in the DICOMDIR.
+    dicom_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,21 @@ class Manifest:
     cover: Cover | None = None
     format: str = field(default=FORMAT)
 
+    @property
+    def made_up_patient_id(self) -> str:
+        """The Patient ID the DICOM objects made of originals carry when the sender gave
+        none (see :attr:`orthoshare.dicom.collect.DicomPart.made_up_patient_id`), else ``""``."""
+        if self.patient.id:
+            return ""
+        return next(
+            (
+                e.dicom.patient_id
+                for e in self.entries
+                if e.derived_from is not None and e.dicom is not None and e.dicom.patient_id
+            ),
+            "",
+        )
+
     def to_json(self) -> bytes:
         """Return the manifest as UTF-8 JSON (stable key order, readable indentation)."""
         data = asdict(self)
@@ -106,7 +133,7 @@ class Manifest:
         ------
         ManifestError
             If it is too large, holds too many values or nests too deep, is not
-            UTF-8 JSON, or not exactly schema ``orthoshare/1``.
+            UTF-8 JSON, or not exactly schema ``orthoshare/2`` or ``orthoshare/1``.
         """
         if len(data) > MAX_MANIFEST_SIZE:
             raise ManifestError(f"it is larger than {MAX_MANIFEST_SIZE} bytes")
@@ -158,9 +185,7 @@ def _nests_deeper(data: bytes, depth: int) -> bool:
     return level != 0
 
 
-def _object(
-    value: Any, where: str, keys: _Types
-) -> dict[str, Any]:
+def _object(value: Any, where: str, keys: _Types) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ManifestError(f"{where} is not an object")
     if set(value) != set(keys):
@@ -184,7 +209,7 @@ _PATIENT = {k: str for k in Patient.__dataclass_fields__}
 _DICOM = {k: str for k in DicomRef.__dataclass_fields__}
 _Types = Mapping[str, type | tuple[type, ...]]
 _OPTIONAL_STR = (str, type(None))
-_ENTRY: _Types = {
+_ENTRY_V1: _Types = {
     "path": str,
     "size": int,
     "sha256": str,
@@ -195,6 +220,10 @@ _ENTRY: _Types = {
     "view": _OPTIONAL_STR,
     "derived_from": _OPTIONAL_STR,
     "dicom": (dict, type(None)),
+}
+_ENTRY_KEYS: dict[str, _Types] = {
+    "orthoshare/1": _ENTRY_V1,
+    FORMAT: {**_ENTRY_V1, "dicom_note": _OPTIONAL_STR},
 }
 _COVER = {"path": str, "size": int, "sha256": str}
 _MANIFEST: _Types = {
@@ -212,8 +241,8 @@ _MANIFEST: _Types = {
 }
 
 
-def _entry(value: Any, where: str) -> Entry:
-    raw = _object(value, where, _ENTRY)
+def _entry(value: Any, where: str, keys: _Types) -> Entry:
+    raw = _object(value, where, keys)
     _check(raw["size"] >= 0, f"{where}.size is negative")
     _check(bool(_SHA256.fullmatch(raw["sha256"])), f"{where}.sha256 is not a sha256")
     _check(raw["kind"] in KINDS, f"{where}.kind {raw['kind']!r} is unknown")
@@ -226,7 +255,9 @@ def _entry(value: Any, where: str) -> Entry:
 
 def _manifest(document: Any) -> Manifest:
     raw = _object(document, "manifest", _MANIFEST)
-    _check(raw["format"] == FORMAT, f"format {raw['format']!r} is not {FORMAT!r}")
+    entry_keys = _ENTRY_KEYS.get(raw["format"])
+    _check(entry_keys is not None, f"format {raw['format']!r} is not {FORMAT!r}")
+    assert entry_keys is not None
     _check(bool(_TIMESTAMP.fullmatch(raw["created"])), "created is not a UTC timestamp")
     patient = Patient(**_object(raw["patient"], "patient", _PATIENT))
     _check(patient.birth_date == "" or bool(_DATE.fullmatch(patient.birth_date)), "bad birth date")
@@ -242,6 +273,6 @@ def _manifest(document: Any) -> Manifest:
         consent=raw["consent"],
         patient=patient,
         deidentified=raw["deidentified"],
-        entries=tuple(_entry(e, f"entries[{i}]") for i, e in enumerate(raw["entries"])),
+        entries=tuple(_entry(e, f"entries[{i}]", entry_keys) for i, e in enumerate(raw["entries"])),
         cover=None if cover is None else Cover(**_object(cover, "cover", _COVER)),
     )

@@ -26,7 +26,6 @@ from .. import __version__
 from ..age.interfaces import Sink
 from ..errors import InputError, ManifestError, NoInputsError, TooManyFilesError
 from ..records import (
-    DICOM_DIR,
     ORIGINALS_DIR,
     PIECE,
     RADIOGRAPH_MODALITIES,
@@ -38,9 +37,20 @@ from ..records import (
     Readable,
 )
 from .cover import render_cover
-from .manifest import COVER_NAME, KINDS, MANIFEST_NAME, Cover, Entry, Manifest, is_view_code
+from .manifest import (
+    COVER_NAME,
+    DICOMDIR_NAME,
+    KINDS,
+    MANIFEST_NAME,
+    README_NAME,
+    Cover,
+    Entry,
+    Manifest,
+    is_view_code,
+)
 from .paths import member_names, readable
 from .reader import MAX_MEMBERS
+from .readme import render_readme
 from .sniff import SNIFF_SIZE, sniff
 
 
@@ -60,9 +70,10 @@ class DicomCollector(Protocol):
 
     def add_input(
         self, size: int, stream: BinaryIO, original_name: str, original_path: str
-    ) -> tuple[str, DicomRef, str | None]:
-        """Take a DICOM input; return where the bundle stores it, what it is, and the
-        ADA-1100 view it names itself (a photograph's), if any."""
+    ) -> tuple[str, DicomRef, str | None, str]:
+        """Take a DICOM input; return where the bundle stores it, what it is, the
+        ADA-1100 view it names itself (a photograph's), if any, and why it is not
+        in the DICOMDIR, or ``""``."""
         ...
 
     def add_original(
@@ -79,6 +90,11 @@ class DicomCollector(Protocol):
 
     def patient(self) -> Patient:
         """The patient the manifest records."""
+        ...
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """Why each original without a DICOM object has none, by its path in the bundle."""
         ...
 
     def generated(self, now: datetime, description: str) -> Iterator[Made]:
@@ -207,16 +223,16 @@ class _BundleZip:
         self._zip.writestr(self._info(name, len(data), zipfile.ZIP_STORED), data)
 
     def close(self) -> None:
-        first = {MANIFEST_NAME: 0, COVER_NAME: 1}
+        first = {MANIFEST_NAME: 0, COVER_NAME: 1, README_NAME: 2}
         # zipfile writes the central directory in filelist order.
-        self._zip.filelist.sort(key=lambda info: first.get(info.filename, 2))
+        self._zip.filelist.sort(key=lambda info: first.get(info.filename, len(first)))
         self._zip.close()
 
 
 DICOM_MEDIA_TYPE = "application/dicom"
-#: The members a bundle holds beside the files: the manifest, the cover sheet, the DICOMDIR.
-_OWN_MEMBERS = 3
-DICOMDIR_PATH = DICOM_DIR + "DICOMDIR"
+#: The members a bundle holds beside the files: the manifest, the cover sheet, the
+#: DICOMDIR and the README.
+_OWN_MEMBERS = 4
 
 
 def _store(archive: _BundleZip, made: Made, on_bytes: Callable[[int], None]) -> Entry:
@@ -232,6 +248,12 @@ def _store(archive: _BundleZip, made: Made, on_bytes: Callable[[int], None]) -> 
         derived_from=made.derived_from,
         dicom=made.ref,
     )
+
+
+def _own_entry(path: str, data: bytes, media_type: str, kind: str) -> Entry:
+    """The entry of a file the bundle makes for itself (it has no original name)."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    return Entry(path, len(data), sha256, media_type, kind, original_name="")
 
 
 def _manifest(details: Details, now: datetime, entries: tuple[Entry, ...]) -> Manifest:
@@ -332,9 +354,10 @@ def write_bundle(
                 dicom_ref = None
                 named_view = None
                 path = name
+                why_not = ""
                 if sniffed.kind == "dicom":
                     # Its header says where it goes in the file-set; then it is stored.
-                    path, dicom_ref, named_view = dicom.add_input(
+                    path, dicom_ref, named_view, why_not = dicom.add_input(
                         item.size, source, original_name, name
                     )
                     source.seek(0)
@@ -355,6 +378,7 @@ def write_bundle(
                 # The sender's pick, else the view a DICOM photograph names itself.
                 view=annotation.view or named_view,
                 dicom=dicom_ref,
+                dicom_note=why_not or None,
             )
         )
         if sniffed.kind != "dicom":
@@ -379,20 +403,20 @@ def write_bundle(
         raise InputError(f"{e.filename or 'an original'}: {e.strerror or e}") from e
     if converting is not None and to_convert:
         converting(to_convert, to_convert)  # also when an original could not be converted
+    notes = dicom.notes
+    entries = [
+        replace(entry, dicom_note=notes[entry.path]) if entry.path in notes else entry
+        for entry in entries
+    ]
+    details = replace(details, patient=dicom.patient())
     dicomdir = dicom.dicomdir()
     if dicomdir is not None:
-        archive.add_bytes(DICOMDIR_PATH, dicomdir)
-        entries.append(
-            Entry(
-                path=DICOMDIR_PATH,
-                size=len(dicomdir),
-                sha256=hashlib.sha256(dicomdir).hexdigest(),
-                media_type=DICOM_MEDIA_TYPE,
-                kind="dicom",
-                original_name="",
-            )
-        )
-    details = replace(details, patient=dicom.patient())
+        # IHE PDI media: the DICOMDIR, and a README saying what the folders hold.
+        archive.add_bytes(DICOMDIR_NAME, dicomdir)
+        entries.append(_own_entry(DICOMDIR_NAME, dicomdir, DICOM_MEDIA_TYPE, "dicom"))
+        readme = render_readme(_manifest(details, now, tuple(entries)))
+        archive.add_bytes(README_NAME, readme)
+        entries.append(_own_entry(README_NAME, readme, "text/plain", "other"))
     manifest = _manifest(details, now, tuple(entries))
     cover = render_cover(manifest)
     archive.add_bytes(COVER_NAME, cover)

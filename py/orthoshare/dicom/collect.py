@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
 from collections.abc import Iterator
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..errors import ConversionError
 from ..records import (
-    DICOM_DIR,
     RADIOGRAPH_MODALITIES,
     BytesInput,
     DicomRef,
@@ -62,6 +63,35 @@ def read_identity(source: BinaryIO, size: int, *, name: str = "the file") -> Dic
     return read_header(source, size, name=name).identity
 
 
+def made_up_patient_id() -> str:
+    """A Patient ID for objects whose patient has none: unique, and saying what it is."""
+    return f"ORTHOSHARE-{secrets.token_hex(5).upper()}"
+
+
+#: Why an image of a kind other than photo or radiograph gets no object.
+_IMAGE_KINDS = ("photo", "radiograph")
+
+
+def original_note(fmt: str, kind: str, radiograph: str | None) -> str:
+    """Why an original of format ``fmt`` (as bundle.sniff names it), sent as ``kind``,
+    gets no DICOM object, or ``""`` when one is to be made of it.
+
+    ``radiograph`` is the sender's pick for a radiograph (panoramic or
+    cephalometric). What the file's content allows is found when it is
+    converted (:class:`~orthoshare.errors.ConversionError`) or, before sealing,
+    by :func:`header_note`.
+    """
+    if fmt not in CONVERTIBLE:
+        return "no DICOM object: DICOM has no object for this kind of file"
+    if fmt not in ("jpeg", "png"):
+        return ""
+    if kind not in _IMAGE_KINDS:
+        return f"no DICOM object: a picture sent as a {kind} has none; send it as a photo for one"
+    if kind == "radiograph" and radiograph is None:
+        return "no DICOM object: mark the radiograph panoramic or cephalometric for one"
+    return ""
+
+
 class DicomPart:
     """Collects the DICOM part of one bundle; see the module docstring."""
 
@@ -72,17 +102,20 @@ class DicomPart:
         self._found: list[tuple[str, DicomIdentity]] = []
         self._checked: set[tuple[str, str, str, str]] = set()  # patients already checked
         self._originals: list[tuple[Original, str]] = []
+        self._notes: dict[str, str] = {}  # why an original has no object, by its path
+        self._made_up_id = ""
 
     def add_input(
         self, size: int, stream: BinaryIO, original_name: str, original_path: str
-    ) -> tuple[str, DicomRef, str | None]:
+    ) -> tuple[str, DicomRef, str | None, str]:
         """Take a DICOM input, ``stream`` (seekable, ``size`` bytes), by its header.
 
         Returns where the bundle stores it, under ``DICOM/``, or at
         ``original_path`` when no directory record can be made of it; who and
-        what it is; and the ADA-1100 view it names if it is a photograph that
+        what it is; the ADA-1100 view it names if it is a photograph that
         names one (see :class:`~orthoshare.dicom.identity.DicomIdentity`), else
-        None. Raises MixedPatientsError if it names another patient.
+        None; and why it is not in the DICOMDIR, or ``""``. Raises
+        MixedPatientsError if it names another patient.
         """
         from .header import read_header
 
@@ -96,19 +129,22 @@ class DicomPart:
         if who not in self._checked:
             check_patients(self._found, self._entered, self._allow_mixed)
             self._checked.add(who)
-        path, ref = self._file_set().add(header.dataset)
-        return (original_path if path is None else DICOM_DIR + path), ref, identity.view or None
+        indexed = self._file_set().add(header.dataset)
+        path = original_path if indexed.path is None else indexed.path
+        return path, indexed.ref, identity.view or None, indexed.why_not
 
     def add_original(
         self, source: Readable, entry_path: str, fmt: str, kind: str, label: str | None,
         view: str | None, radiograph: str | None, original_name: str,
     ) -> None:  # fmt: skip
-        """Take an original, which becomes a DICOM object if its format is CONVERTIBLE."""
-        if fmt not in CONVERTIBLE:
+        """Take an original, which becomes a DICOM object if its format and kind allow."""
+        chosen = next((r for r in RADIOGRAPH_MODALITIES if r == radiograph), None)
+        why_not = original_note(fmt, kind, chosen)
+        if why_not:
+            self._notes[entry_path] = why_not
             return
         from .generate import Original
 
-        chosen = next((r for r in RADIOGRAPH_MODALITIES if r == radiograph), None)
         name = original_name.rsplit("/", 1)[-1]
         generated = Original(source, fmt, kind, label or "", view, chosen, name)
         self._originals.append((generated, entry_path))
@@ -119,13 +155,36 @@ class DicomPart:
         return sum(source.content.size for source, _ in self._originals)
 
     def patient(self) -> Patient:
-        """The patient to record: as entered, or, if nothing was entered, as the DICOM agree."""
+        """The patient to record: each field as entered, or, where nothing was entered,
+        as the DICOM inputs agree it is."""
         entered = self._entered
-        if not self._found:
+        suggested = suggested_patient(self._found) if self._found else None
+        if suggested is None:
             return entered
-        if any(_ENTERED.search(v) for v in astuple(entered)):
-            return entered
-        return suggested_patient(self._found) or entered
+        return Patient(
+            *(
+                mine if _ENTERED.search(mine) else theirs
+                for mine, theirs in zip(astuple(entered), astuple(suggested), strict=True)
+            )
+        )
+
+    @property
+    def made_up_patient_id(self) -> str:
+        """The Patient ID the objects made of originals carry when none was given, else ``""``.
+
+        A DICOMDIR's patient record needs a Patient ID, and imaging software
+        files what it imports by it. Without one, no importer would take the
+        objects (pydicom's FileSet and dcmtk's dcmmkdir refuse them; dcmmkdir
+        makes one up when told to, ``+I``): so, as it does, one is made up, unique to
+        the bundle and plainly not a practice's, which the receiving practice
+        matches to its own patient when it imports them.
+        """
+        return self._made_up_id
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """Why each original without a DICOM object has none, by the original's path."""
+        return dict(self._notes)
 
     def generated(self, now: datetime, description: str) -> Iterator[Made]:
         """Make the objects of the originals, in one study; yield each to be stored
@@ -137,10 +196,16 @@ class DicomPart:
         from .header import read_header
         from .study import Study
 
-        generator = Generator(Study.new(self.patient(), now, description))
+        patient = self.patient()
+        if not patient.id.strip():
+            self._made_up_id = made_up_patient_id()
+            patient = replace(patient, id=self._made_up_id)
+        generator = Generator(Study.new(patient, now, description))
         for source, entry_path in self._originals:
-            made = generator.generate(source)
-            if made is None:
+            try:
+                made = generator.generate(source)
+            except ConversionError as e:
+                self._notes[entry_path] = f"no DICOM object: {e.detail}"
                 continue
             readable: Readable
             dataset: Dataset
@@ -153,12 +218,14 @@ class DicomPart:
                 del made, encoded  # its pixels: the encoding is all that is kept
                 with readable.open() as stream:
                     dataset = read_header(stream, readable.size, name=source.name).dataset
-            path, ref = self._file_set().add(dataset)
-            if path is not None:
-                yield Made(readable, DICOM_DIR + path, source.name, ref, entry_path)
+            indexed = self._file_set().add(dataset)
+            if indexed.path is None:
+                self._notes[entry_path] = f"no DICOM object: {indexed.why_not}"
+            else:
+                yield Made(readable, indexed.path, source.name, indexed.ref, entry_path)
 
     def dicomdir(self) -> bytes | None:
-        """The DICOMDIR of every object, stored at ``DICOM/DICOMDIR``; None if none."""
+        """The DICOMDIR of every object, stored at the bundle's root; None if none."""
         return None if self._set is None else self._set.dicomdir()
 
     def _file_set(self) -> FileSetBuilder:

@@ -18,7 +18,7 @@ Nothing is re-encoded: a JPEG is encapsulated byte for byte (its transfer
 syntax is read from its frame header by :mod:`orthoshare.dicom.jpeg`), a PNG is
 decoded losslessly by :mod:`orthoshare.dicom.png`, and a document or mesh is
 embedded whole. What cannot be carried that way is refused with
-:class:`~orthoshare.errors.InputError`, and the file then travels as an original
+:class:`~orthoshare.errors.ConversionError`, and the file then travels as an original
 only. The modules every object shares are filled in by :mod:`orthoshare.dicom.modules`.
 
 Every function returns a :class:`pydicom.dataset.FileDataset` with its file meta
@@ -33,7 +33,7 @@ from typing import Literal, Protocol
 from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence
 
-from ..errors import InputError
+from ..errors import ConversionError
 from ..records import RADIOGRAPH_MODALITIES, Radiograph
 from . import png as png_codec
 from .jpeg import JpegFrame, read_frame
@@ -133,7 +133,7 @@ def photo_from_jpeg(
 
     Raises
     ------
-    InputError
+    ConversionError
         If the JPEG is not a baseline or extended sequential one (progressive,
         hierarchical and arithmetic-coded JPEG have only retired transfer
         syntaxes, and lossless JPEG is read by few viewers), has 12-bit samples (a VL
@@ -142,12 +142,14 @@ def photo_from_jpeg(
     """
     frame = read_frame(jpeg)
     if frame.precision != 8:
-        raise InputError(f"the JPEG photo has {frame.precision}-bit samples; {_EIGHT_BITS_ONLY}")
+        raise ConversionError(
+            f"the JPEG photo has {frame.precision}-bit samples; {_EIGHT_BITS_ONLY}"
+        )
     if frame.photometric == "RGB":
         # The VL Image Module describes lossy JPEG colour as YBR_FULL_422 only
         # (PS3.3 C.8.12.1); RGB-coded JPEG (an Adobe export without colour
         # transform) would need recompressing, which would change the photo.
-        raise InputError(
+        raise ConversionError(
             "the JPEG photo stores RGB rather than YCbCr colour, which a DICOM photograph "
             "cannot hold unchanged, so this photo is kept as an original only"
         )
@@ -181,14 +183,14 @@ def photo_from_png(
 
     Raises
     ------
-    InputError
+    ConversionError
         If :func:`orthoshare.dicom.png.decode` refuses the file (invalid,
         interlaced, 16-bit colour, or transparent), or it is 16-bit grayscale
         (a VL image has 8 bits per sample).
     """
     image = png_codec.decode(png)
     if image.bits != 8:
-        raise InputError(f"the PNG photo has {image.bits}-bit samples; {_EIGHT_BITS_ONLY}")
+        raise ConversionError(f"the PNG photo has {image.bits}-bit samples; {_EIGHT_BITS_ONLY}")
     ds = new_image(VL_PHOTOGRAPHIC_IMAGE_STORAGE, EXPLICIT_VR_LITTLE_ENDIAN, study, placement, "XC")
     _vl_photographic(ds, view, label)
     png_pixels(ds, image)
@@ -242,7 +244,7 @@ def radiograph(
 
     Raises
     ------
-    InputError
+    ConversionError
         If the image cannot be carried unchanged (see :func:`photo_from_jpeg`
         and :func:`photo_from_png`).
     ValueError
@@ -315,7 +317,7 @@ def encapsulated_pdf(
 
     Raises
     ------
-    InputError
+    ConversionError
         If the file is too large for one DICOM element.
 
     Notes
@@ -349,7 +351,7 @@ def encapsulated_stl(
 
     Raises
     ------
-    InputError
+    ConversionError
         If the file is too large for one DICOM element.
     """
     return _embedded(document_header("stl", len(data), study, placement, label, name), data)
@@ -395,7 +397,7 @@ def document_header(
 
     Raises
     ------
-    InputError
+    ConversionError
         If the document is too large for one DICOM element.
     """
     if fmt == "pdf":

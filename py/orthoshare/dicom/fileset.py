@@ -1,9 +1,11 @@
 """The bundle's DICOM file-set: every DICOM object, indexed by a DICOMDIR.
 
-The set sits in the bundle's ``DICOM/`` folder, DICOMDIR included, so the
-folder is a valid file-set by itself: copy it to any media root, or point
-imaging software at it. Objects live under PT…/ST…/SE…/IM… folders (8-character
-upper-case names, as PS3.10 requires), one per patient, study and series.
+The bundle is laid out as IHE Portable Data for Imaging (PDI) media, which CD
+and USB import in imaging software and PACS expects: the DICOMDIR at the root,
+and the objects under ``DICOM/PT…/ST…/SE…/IM…``, one folder per patient,
+study and series (file ID components of at most 8 upper-case letters, digits
+and underscores, as PS3.10 8.2 and the PS3.12 media profiles require). A
+bundle saved to a folder or a stick is media an import wizard recognises.
 
 The DICOMDIR is written here rather than by pydicom's FileSet, measured first:
 FileSet.add compares each new object with every one before it, and copies each
@@ -19,8 +21,10 @@ large value; the bundle stores each real object, byte for byte, under its file I
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
@@ -50,6 +54,44 @@ def _ref(dataset: Dataset) -> DicomRef:
     )
 
 
+#: The folder of the media root that holds every object; the DICOMDIR sits beside it.
+OBJECTS_FOLDER = "DICOM"
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """Where an object went in the file-set, and who and what it is.
+
+    Attributes
+    ----------
+    path : str or None
+        Its file ID as a POSIX path from the media root
+        (``DICOM/PT000000/ST000000/SE000000/IM000000``), or None when no
+        directory record can be made of it.
+    ref : DicomRef
+        Who and what the object is.
+    why_not : str
+        Empty when indexed; else why not, as a sentence the sender reads:
+        PS3.3 Annex F requires attributes, such as the Study Date, that some
+        files lack, and an original is never altered to supply them.
+    """
+
+    path: str | None
+    ref: DicomRef
+    why_not: str = ""
+
+
+def index_note(dataset: Dataset) -> str:
+    """Why the object whose directory data set is ``dataset`` cannot be in a DICOMDIR,
+    or ``""`` when it can (its records can all be made)."""
+    try:
+        for record_type, _, make in _levels(dataset):
+            make(record_type)
+    except ValueError as e:
+        return str(e)
+    return ""
+
+
 class FileSetBuilder:
     """Lays out a file-set as objects arrive, and writes its DICOMDIR at the end.
 
@@ -59,22 +101,11 @@ class FileSetBuilder:
     """
 
     def __init__(self) -> None:
-        self._tree = _Node(None, ())
+        self._tree = _Node(None, (OBJECTS_FOLDER,))
         self._seen: set[str] = set()
 
-    def add(self, dataset: Dataset) -> tuple[str | None, DicomRef]:
+    def add(self, dataset: Dataset) -> Indexed:
         """Index the object whose directory data set is ``dataset``.
-
-        Returns
-        -------
-        path : str or None
-            Its file ID as a POSIX path relative to the set's root
-            (``PT000000/ST000000/SE000000/IM000000``), or None when no
-            directory record can be made of it: PS3.3 Annex F requires
-            attributes, such as the Study Date, that some files lack, and an
-            original is never altered to supply them.
-        ref : DicomRef
-            Who and what the object is.
 
         Raises
         ------
@@ -83,7 +114,11 @@ class FileSetBuilder:
         """
         ref = _ref(dataset)
         if ref.sop_instance_uid in self._seen:
-            raise InputError(f"two DICOM files share the SOP Instance UID {ref.sop_instance_uid}")
+            raise InputError(
+                f"two DICOM files share the SOP Instance UID {ref.sop_instance_uid}",
+                hint="the same image was picked twice (a copy, or the same series from two "
+                "folders): leave one of them out",
+            )
         self._seen.add(ref.sop_instance_uid)
         # A patient, study or series met again keeps the record it was first given;
         # the new records are all made before any joins the tree.
@@ -96,13 +131,13 @@ class FileSetBuilder:
                     new.append((key, make(record_type)))
                 else:
                     node = found
-        except ValueError:
-            return None, ref
+        except ValueError as e:
+            return Indexed(None, ref, str(e))
         for key, record in new:
             node = node.add(key, record)
         assert node.record is not None
         node.record.ReferencedFileID = list(node.file_id)
-        return "/".join(node.file_id), ref
+        return Indexed("/".join(node.file_id), ref)
 
     def dicomdir(self) -> bytes | None:
         """The DICOMDIR of every object added, or None if none could be indexed."""
@@ -118,7 +153,7 @@ class _Node:
         self.children: dict[str, _Node] = {}
 
     def add(self, key: str, record: Dataset) -> _Node:
-        depth = len(self.file_id)
+        depth = len(self.file_id) - 1  # below the objects' folder
         prefix = _PREFIXES[min(depth, len(_PREFIXES) - 1)]
         component = f"{prefix}{len(self.children):06d}"
         node = self.children[key] = _Node(record, (*self.file_id, component))
@@ -163,11 +198,20 @@ def _levels(dataset: Dataset) -> list[tuple[str, str, Callable[[str], Dataset]]]
     ]
 
 
+# How pydicom says a Type 1 attribute of a record is missing or empty.
+_LACKING = re.compile(r"The instance's \(\w{4},\w{4}\) '(.+)' element (is missing|cannot be empty)")
+
+
 def _record(dataset: Dataset, record_type: str) -> Dataset:
     try:
         record = DIRECTORY_RECORDERS[record_type](dataset)
     except ValueError as e:
-        raise ValueError(f"no {record_type} record can be made: {e}") from None
+        lacking = _LACKING.search(str(e))
+        how = "lacks" if lacking and lacking[2] == "is missing" else "leaves empty"
+        what = f"the {lacking[1]}, which this file {how}" if lacking else str(e)
+        raise ValueError(
+            f"not in the DICOMDIR: a DICOMDIR {record_type.lower()} record needs {what}"
+        ) from None
     record.OffsetOfTheNextDirectoryRecord = 0
     record.RecordInUseFlag = 0xFFFF
     record.OffsetOfReferencedLowerLevelDirectoryEntity = 0

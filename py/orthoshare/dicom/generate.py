@@ -5,7 +5,7 @@ or cephalometric become Secondary Capture images (PX / DX), PDFs Encapsulated
 PDF, and STL / OBJ / MTL scans the matching Encapsulated 3-D objects. One
 series per kind of object, all in the bundle's one study. An original that
 cannot be converted without altering it (a progressive JPEG, a 16-bit photo…)
-stays an original only, as does anything else.
+stays an original only, and :class:`~orthoshare.errors.ConversionError` says why.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Literal
 from pydicom.dataset import FileDataset
 from pydicom.uid import generate_uid
 
-from ..errors import InputError
+from ..errors import ConversionError, InputError
 from ..records import PIECE, Radiograph, Readable
 from ..views import view as ada_view
 from . import convert
@@ -61,8 +61,8 @@ class Generator:
         self._counts[kind] += 1
         return Placement(self._series[kind], _SERIES[kind], self._counts[kind])
 
-    def generate(self, original: Original) -> FileDataset | EmbeddedDocument | None:
-        """Return the object made of ``original``, or None if it stays an original only.
+    def generate(self, original: Original) -> FileDataset | EmbeddedDocument:
+        """Return the object made of ``original``.
 
         A PDF or a mesh becomes an :class:`EmbeddedDocument`, which reads the
         original again as it is stored; a photo or a radiograph is read whole,
@@ -70,31 +70,24 @@ class Generator:
 
         Raises
         ------
+        ConversionError
+            If no object can be made of it without altering it (the detail says
+            why): it stays an original only.
         InputError
             If the original changed size since it was sealed.
         """
         fmt = original.format
         if fmt in DOCUMENT_FORMATS:
-            try:
-                header = convert.document_header(
-                    fmt, original.content.size, self._study,
-                    self._placement(_DOCUMENT_KINDS[fmt]), original.label, original.name,
-                )  # fmt: skip
-            except InputError:
-                return None  # too large for one DICOM element: the original suffices
+            header = convert.document_header(
+                fmt, original.content.size, self._study,
+                self._placement(_DOCUMENT_KINDS[fmt]), original.label, original.name,
+            )  # fmt: skip
             return EmbeddedDocument(header, original.content, original.name)
         make = self._converter(original)
-        if make is None:
-            return None
-        data = _read_whole(original.content, original.name)
-        try:
-            return make(data)
-        except InputError:
-            # Converting would alter it (see convert.py's reasons): the original suffices.
-            return None
+        return make(_read_whole(original.content, original.name))
 
-    def _converter(self, original: Original) -> Callable[[bytes], FileDataset] | None:
-        """What makes an image's object of its bytes, if anything does."""
+    def _converter(self, original: Original) -> Callable[[bytes], FileDataset]:
+        """What makes an image's object of its bytes."""
         study, label, fmt = self._study, original.label, original.format
         if original.kind == "photo" and fmt in ("jpeg", "png"):
             coding = None
@@ -109,7 +102,7 @@ class Generator:
             return lambda data: convert.radiograph(
                 data, image_format, radiograph, study, self._placement("radiograph"), label
             )
-        return None
+        raise ConversionError(f"no DICOM object is made of a {fmt} file sent as a {original.kind}")
 
 
 #: The series each embedded format goes in.

@@ -6,14 +6,14 @@ samples, bits, colour space) and its transfer syntax are read from the frame
 header and the markers before it (ITU-T T.81 annex B). Only the two sequential
 DCT processes with Huffman coding have transfer syntaxes viewers read: any
 other process, or other than 1 or 3 components, is refused with
-:class:`~orthoshare.errors.InputError`, and the file travels as an original only.
+:class:`~orthoshare.errors.ConversionError`, and the file travels as an original only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..errors import ConversionError
 from .values import MAX_ELEMENT
 
 __all__ = ["JpegFrame", "read_frame"]
@@ -74,15 +74,15 @@ def read_frame(jpeg: bytes) -> JpegFrame:
 
     Raises
     ------
-    InputError
+    ConversionError
         If ``jpeg`` is not a JPEG file, is too large for one DICOM frame, its
         markers are malformed or cut short, or it is not a baseline or extended
         sequential JPEG of 1 or 3 components.
     """
     if not jpeg.startswith(b"\xff\xd8"):
-        raise InputError("the file is not a JPEG image (no SOI marker)")
+        raise ConversionError("the file is not a JPEG image (no SOI marker)")
     if len(jpeg) + 1 > MAX_ELEMENT:
-        raise InputError("the JPEG image is too large for one DICOM frame")
+        raise ConversionError("the JPEG image is too large for one DICOM frame")
     sof: tuple[int, bytes] | None = None
     jfif = False
     adobe_transform: int | None = None
@@ -90,23 +90,23 @@ def read_frame(jpeg: bytes) -> JpegFrame:
     while True:
         # Any number of 0xFF fill bytes may precede a marker (T.81 B.1.1.2).
         if at >= len(jpeg) or jpeg[at] != 0xFF:
-            raise InputError("the JPEG image's header is malformed")
+            raise ConversionError("the JPEG image's header is malformed")
         while at < len(jpeg) and jpeg[at] == 0xFF:
             at += 1
         if at >= len(jpeg):
-            raise InputError("the JPEG image is truncated")
+            raise ConversionError("the JPEG image is truncated")
         marker = jpeg[at]
         at += 1
         if marker in _STANDALONE:
             continue
         if marker in (0xD8, 0xD9, 0x00):
-            raise InputError("the JPEG image's header is malformed")
+            raise ConversionError("the JPEG image's header is malformed")
         if at + 2 > len(jpeg):
-            raise InputError("the JPEG image is truncated")
+            raise ConversionError("the JPEG image is truncated")
         length = int.from_bytes(jpeg[at : at + 2], "big")
         segment = jpeg[at + 2 : at + length]
         if length < 2 or len(segment) != length - 2:
-            raise InputError("the JPEG image is truncated or a segment length is invalid")
+            raise ConversionError("the JPEG image is truncated or a segment length is invalid")
         at += length
         if marker == 0xDA:
             break
@@ -116,32 +116,32 @@ def read_frame(jpeg: bytes) -> JpegFrame:
             adobe_transform = segment[11]
         elif (0xC0 <= marker <= 0xCF) and marker not in (0xC4, 0xC8, 0xCC):
             if sof is not None:
-                raise InputError("the JPEG image has more than one frame header")
+                raise ConversionError("the JPEG image has more than one frame header")
             sof = (marker, segment)
     if sof is None:
-        raise InputError("the JPEG image has no frame header")
+        raise ConversionError("the JPEG image has no frame header")
     marker, segment = sof
     if marker in _OTHER_SOF:
-        raise InputError(
+        raise ConversionError(
             f"the JPEG image is {_OTHER_SOF[marker]}; only baseline and extended sequential "
             "JPEG go into DICOM unchanged, so this image is kept as an original only"
         )
     if len(segment) < 6:
-        raise InputError("the JPEG image's frame header is malformed")
+        raise ConversionError("the JPEG image's frame header is malformed")
     precision = segment[0]
     rows = int.from_bytes(segment[1:3], "big")
     columns = int.from_bytes(segment[3:5], "big")
     components = segment[5]
     if len(segment) != 6 + 3 * components:
-        raise InputError("the JPEG image's frame header is malformed")
+        raise ConversionError("the JPEG image's frame header is malformed")
     allowed = (8,) if marker == 0xC0 else (8, 12)
     if precision not in allowed:
-        raise InputError(f"the JPEG image has an invalid sample precision of {precision} bits")
+        raise ConversionError(f"the JPEG image has an invalid sample precision of {precision} bits")
     if rows == 0 or columns == 0:
         # A zero height is announced later by a DNL marker, which DICOM forbids.
-        raise InputError("the JPEG image does not state its size in its frame header")
+        raise ConversionError("the JPEG image does not state its size in its frame header")
     if components not in (1, 3):
-        raise InputError(
+        raise ConversionError(
             f"the JPEG image has {components} colour components (DICOM shows 1 or 3), "
             "so this image is kept as an original only"
         )

@@ -16,7 +16,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, generate_uid
 
 from .. import __version__
-from ..errors import InputError
+from ..errors import ConversionError
 from . import png as png_codec
 from .jpeg import JpegFrame
 from .study import Placement, Study
@@ -118,7 +118,7 @@ def new_document(
 ) -> FileDataset:
     """The common modules and the Encapsulated Document Module, for ``size`` bytes."""
     if size + 1 > MAX_ELEMENT:
-        raise InputError("the file is too large to be embedded in one DICOM object")
+        raise ConversionError("the file is too large to be embedded in one DICOM object")
     ds = _new(sop_class, EXPLICIT_VR_LITTLE_ENDIAN, study, placement, modality)
     # Type 2, and unknown: when the document or mesh was made, and a coded title.
     ds.ContentDate = ""

@@ -7,7 +7,7 @@ library is available: the standard library's :mod:`zlib` inflates, and the
 filters of the PNG specification (ISO/IEC 15948, W3C PNG 3rd edition, clause 9)
 are undone here.
 
-What DICOM cannot show faithfully is refused with :class:`~orthoshare.errors.InputError`
+What DICOM cannot show faithfully is refused with :class:`~orthoshare.errors.ConversionError`
 rather than approximated: transparency that is used, 16-bit colour, and
 interlacing (its passes would have to be re-assembled, which only pays for
 progressive display on the web). Such a file still travels byte-exact in
@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..errors import ConversionError
 
 __all__ = ["SIGNATURE", "Image", "decode"]
 
@@ -96,7 +96,7 @@ def decode(data: bytes) -> Image:
 
     Raises
     ------
-    InputError
+    ConversionError
         If the file is not a valid PNG (bad signature, chunk order or length,
         CRC mismatch, truncated or malformed image data, unknown critical
         chunk, palette index out of range), or if it cannot be shown in DICOM
@@ -110,9 +110,9 @@ def decode(data: bytes) -> Image:
     """
     header, palette, transparency, compressed = _read_chunks(data)
     if header.interlaced:
-        raise InputError(f"the PNG image is interlaced; {_KEPT_AS_ORIGINAL}")
+        raise ConversionError(f"the PNG image is interlaced; {_KEPT_AS_ORIGINAL}")
     if header.depth == 16 and header.color_type in (_RGB, _RGBA):
-        raise InputError(f"the PNG image has 16-bit colour; {_KEPT_AS_ORIGINAL}")
+        raise ConversionError(f"the PNG image has 16-bit colour; {_KEPT_AS_ORIGINAL}")
     channels = _CHANNELS[header.color_type]
     bits_per_pixel = channels * header.depth
     row_size = (header.width * bits_per_pixel + 7) // 8
@@ -126,23 +126,23 @@ def decode(data: bytes) -> Image:
 def _chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
     """Each chunk's type and data, CRC checked, up to and including IEND."""
     if not data.startswith(SIGNATURE):
-        raise InputError("the file does not start with the PNG signature")
+        raise ConversionError("the file does not start with the PNG signature")
     at = len(SIGNATURE)
     while True:
         if at + 12 > len(data):
-            raise InputError("the PNG file is truncated (no IEND chunk)")
+            raise ConversionError("the PNG file is truncated (no IEND chunk)")
         length = int.from_bytes(data[at : at + 4], "big")
         kind = data[at + 4 : at + 8]
         end = at + 8 + length
         # Lengths are limited to 2**31 - 1 (clause 5.3).
         if length > 0x7FFFFFFF or end + 4 > len(data):
-            raise InputError("the PNG file is truncated or a chunk length is invalid")
+            raise ConversionError("the PNG file is truncated or a chunk length is invalid")
         if not all(65 <= c <= 90 or 97 <= c <= 122 for c in kind):
-            raise InputError("the PNG file holds an invalid chunk type")
+            raise ConversionError("the PNG file holds an invalid chunk type")
         body = data[at + 8 : end]
         crc = int.from_bytes(data[end : end + 4], "big")
         if zlib.crc32(kind + body) != crc:
-            raise InputError(f"the PNG chunk {kind.decode('ascii')} fails its CRC check")
+            raise ConversionError(f"the PNG chunk {kind.decode('ascii')} fails its CRC check")
         yield kind, body
         if kind == b"IEND":
             return
@@ -158,57 +158,65 @@ def _read_chunks(data: bytes) -> tuple[_Header, bytes | None, bytes | None, byte
     for kind, body in _chunks(data):
         if header is None:
             if kind != b"IHDR":
-                raise InputError("the PNG file does not start with an IHDR chunk")
+                raise ConversionError("the PNG file does not start with an IHDR chunk")
             header = _header(body)
         elif kind == b"IDAT":
             # All IDAT chunks are consecutive (clause 5.6).
             if idat_ended:
-                raise InputError("the PNG file's IDAT chunks are not consecutive")
+                raise ConversionError("the PNG file's IDAT chunks are not consecutive")
             image_data.append(body)
         else:
             if image_data:
                 idat_ended = True
             if kind == b"IHDR" or (kind == b"PLTE" and palette is not None):
-                raise InputError(f"the PNG file holds more than one {kind.decode('ascii')} chunk")
+                raise ConversionError(
+                    f"the PNG file holds more than one {kind.decode('ascii')} chunk"
+                )
             if kind == b"PLTE":
                 if image_data:
-                    raise InputError("the PNG file's PLTE chunk follows its image data")
+                    raise ConversionError("the PNG file's PLTE chunk follows its image data")
                 if not body or len(body) % 3 or len(body) > 3 * 256:
-                    raise InputError("the PNG file's palette has an invalid length")
+                    raise ConversionError("the PNG file's palette has an invalid length")
                 palette = body
             elif kind == b"tRNS":
                 transparency = body
             elif kind != b"IEND" and 65 <= kind[0] <= 90:
                 # An unknown critical chunk means the image cannot be shown correctly.
-                raise InputError(
+                raise ConversionError(
                     f"the PNG file needs the unknown critical chunk {kind.decode('ascii')}"
                 )
     if header is None:
-        raise InputError("the PNG file has no IHDR chunk")
+        raise ConversionError("the PNG file has no IHDR chunk")
     if not image_data:
-        raise InputError("the PNG file has no image data")
+        raise ConversionError("the PNG file has no image data")
     if header.color_type == _PALETTE and palette is None:
-        raise InputError("the PNG file has a palette image but no PLTE chunk")
+        raise ConversionError("the PNG file has a palette image but no PLTE chunk")
     return header, palette, transparency, b"".join(image_data)
 
 
 def _header(body: bytes) -> _Header:
     if len(body) != 13:
-        raise InputError("the PNG file's IHDR chunk has the wrong length")
+        raise ConversionError("the PNG file's IHDR chunk has the wrong length")
     width = int.from_bytes(body[0:4], "big")
     height = int.from_bytes(body[4:8], "big")
     depth, color_type, compression, filter_method, interlace = body[8:13]
     if not (0 < width <= 0x7FFFFFFF and 0 < height <= 0x7FFFFFFF):
-        raise InputError("the PNG image has an invalid size")
+        raise ConversionError("the PNG image has an invalid size")
     if depth not in _DEPTHS.get(color_type, ()):
-        raise InputError(f"the PNG image has an invalid colour type {color_type} / depth {depth}")
+        raise ConversionError(
+            f"the PNG image has an invalid colour type {color_type} / depth {depth}"
+        )
     if compression != 0 or filter_method != 0 or interlace not in (0, 1):
-        raise InputError("the PNG image uses an unknown compression, filter or interlace method")
+        raise ConversionError(
+            "the PNG image uses an unknown compression, filter or interlace method"
+        )
     # Decline images whose pixels could not fit one DICOM element before
     # inflating anything: a tiny file can declare an enormous image.
     samples = 3 if color_type in (_RGB, _RGBA, _PALETTE) else 1
     if width * height * samples * (2 if depth == 16 else 1) > _MAX_PIXEL_BYTES:
-        raise InputError(f"the PNG image is too large for uncompressed DICOM; {_KEPT_AS_ORIGINAL}")
+        raise ConversionError(
+            f"the PNG image is too large for uncompressed DICOM; {_KEPT_AS_ORIGINAL}"
+        )
     return _Header(width, height, depth, color_type, interlace == 1)
 
 
@@ -219,18 +227,18 @@ def _inflate(compressed: bytes, expected: int) -> bytes:
         # without ever holding more than the image's own size in memory.
         raw = inflater.decompress(compressed, expected + 1)
     except zlib.error as e:
-        raise InputError(f"the PNG image data is corrupt ({e})") from None
+        raise ConversionError(f"the PNG image data is corrupt ({e})") from None
     if len(raw) != expected:
-        raise InputError("the PNG image data does not match the image size")
+        raise ConversionError("the PNG image data does not match the image size")
     if not inflater.eof:
         # The stream may still hold its end marker (or more data than the image
         # needs): whatever it yields beyond the image is an error.
         try:
             extra = inflater.decompress(inflater.unconsumed_tail, 1)
         except zlib.error as e:
-            raise InputError(f"the PNG image data is corrupt ({e})") from None
+            raise ConversionError(f"the PNG image data is corrupt ({e})") from None
         if extra or not inflater.eof:
-            raise InputError("the PNG image data is truncated or longer than the image")
+            raise ConversionError("the PNG image data is truncated or longer than the image")
     return raw
 
 
@@ -253,7 +261,7 @@ def _unfilter(raw: bytes, height: int, row_size: int, bpp: int) -> bytes:
         elif kind == 4:
             _paeth(row, prior, bpp)
         elif kind != 0:
-            raise InputError(f"the PNG image uses the unknown filter type {kind}")
+            raise ConversionError(f"the PNG image uses the unknown filter type {kind}")
         out[y * row_size : (y + 1) * row_size] = row
         prior = row
     return bytes(out)
@@ -374,12 +382,12 @@ def _expand_palette(
     entries = len(palette) // 3
     used = set(indices)
     if max(used) >= entries:
-        raise InputError("the PNG image uses a colour outside its palette")
+        raise ConversionError("the PNG image uses a colour outside its palette")
     if transparency is not None:
         if len(transparency) > entries:
-            raise InputError("the PNG file's tRNS chunk is longer than its palette")
+            raise ConversionError("the PNG file's tRNS chunk is longer than its palette")
         if any(transparency[i] != 255 for i in used if i < len(transparency)):
-            raise InputError(f"the PNG image has transparent pixels; {_KEPT_AS_ORIGINAL}")
+            raise ConversionError(f"the PNG image has transparent pixels; {_KEPT_AS_ORIGINAL}")
     # Three translate() passes pick the red, green and blue of every index; a
     # slice assignment then interleaves them. No per-pixel Python work.
     out = bytearray(len(indices) * 3)
@@ -395,7 +403,7 @@ def _drop_opaque_alpha(data: bytes, samples: int, size: int) -> bytes:
     if size == 2:
         alpha += data[samples * size + 1 :: pixel]
     if alpha.count(0xFF) != len(alpha):
-        raise InputError(f"the PNG image has transparent pixels; {_KEPT_AS_ORIGINAL}")
+        raise ConversionError(f"the PNG image has transparent pixels; {_KEPT_AS_ORIGINAL}")
     out = bytearray(len(data) // pixel * samples * size)
     kept = samples * size
     for k in range(kept):
@@ -407,7 +415,7 @@ def _refuse_used_colour_key(data: bytes, samples: int, size: int, key: bytes, de
     # For grayscale and RGB, tRNS names one colour that is fully transparent
     # (clause 11.3.2.1); it matters only if some pixel has that colour.
     if len(key) != 2 * samples:
-        raise InputError("the PNG file's tRNS chunk has the wrong length")
+        raise ConversionError("the PNG file's tRNS chunk has the wrong length")
     values = [int.from_bytes(key[2 * k : 2 * k + 2], "big") for k in range(samples)]
     if depth < 8:
         values = [v * (255 // ((1 << depth) - 1)) for v in values]
@@ -418,7 +426,7 @@ def _refuse_used_colour_key(data: bytes, samples: int, size: int, key: bytes, de
     at = data.find(colour)
     while at != -1:
         if at % pixel == 0:
-            raise InputError(f"the PNG image has transparent pixels; {_KEPT_AS_ORIGINAL}")
+            raise ConversionError(f"the PNG image has transparent pixels; {_KEPT_AS_ORIGINAL}")
         at = data.find(colour, at + 1)
 
 
