@@ -125,15 +125,28 @@ class Annotation:
 
     def __post_init__(self) -> None:
         if self.kind is not None and self.kind not in KINDS:
-            raise InputError(f"kind {self.kind!r} is not one of {', '.join(KINDS)}")
+            raise InputError(
+                f"kind {self.kind!r} is not one of {', '.join(KINDS)}",
+                hint="give one of the kinds listed, or none to let the file's content say",
+            )
         if self.view is not None and not is_view_code(self.view):
-            raise InputError(f"{self.view!r} is not an ADA-1100 view code (e.g. IV01)")
+            raise InputError(
+                f"{self.view!r} is not an ADA-1100 view code (e.g. IV01)",
+                hint="use an ADA-1100 code: EV01 to EV43 or IV01 to IV30 for a photo, "
+                "IV3D01 to IV3D03 or EV3D01 to EV3D06 for a scan",
+            )
         if self.radiograph is not None:
+            choices = " or ".join(RADIOGRAPH_MODALITIES)
             if self.radiograph not in RADIOGRAPH_MODALITIES:
-                choices = " or ".join(RADIOGRAPH_MODALITIES)
-                raise InputError(f"a radiograph is {choices}, not {self.radiograph!r}")
+                raise InputError(
+                    f"a radiograph is {choices}, not {self.radiograph!r}",
+                    hint=f"mark the radiograph {choices}",
+                )
             if self.kind not in (None, "radiograph"):
-                raise InputError(f"a {self.radiograph} radiograph is not a {self.kind}")
+                raise InputError(
+                    f"a {self.radiograph} radiograph is not a {self.kind}",
+                    hint="give the file either a kind or a radiograph, not both",
+                )
             object.__setattr__(self, "kind", "radiograph")
 
 
@@ -275,7 +288,10 @@ def _check_details(details: Details, now: datetime) -> None:
     try:
         Manifest.from_json(_manifest(details, now, ()).to_json())
     except ManifestError as e:
-        raise InputError(f"the details cannot be recorded: {e.detail}") from None
+        raise InputError(
+            f"the details cannot be recorded: {e.detail}",
+            hint="correct the patient's details: a birth date as YYYY-MM-DD, sex as F, M or O",
+        ) from None
 
 
 def write_bundle(

@@ -215,7 +215,7 @@ def read_header(source: BinaryIO, size: int, *, name: str = "the file") -> Dicom
             _empty_large_values(dataset)
             return DicomHeader(_identity(dataset, transfer_syntax), dataset)
     except _NotDicomError as e:
-        raise InputError(f"{name} is not a readable DICOM file: {e}") from None
+        raise InputError(f"{name} is not a readable DICOM file: {e}", hint=_DAMAGED) from None
     except Exception as e:
         # pydicom raises whatever its parsing runs into (struct.error, OSError,
         # ValueError, KeyError, zlib.error, RecursionError…), often wrapping the
@@ -230,7 +230,17 @@ def read_header(source: BinaryIO, size: int, *, name: str = "the file") -> Dicom
             why = "it is cut short, or an element's length points past its end"
         else:
             why = f"its data elements cannot be parsed (near byte {window.tell()})"
-        raise InputError(f"{name} is not a readable DICOM file: {why}") from None
+        # A disk that failed, or a file being written, is not a damaged export.
+        damaged = window.source_error is None and not window.shrunk
+        raise InputError(
+            f"{name} is not a readable DICOM file: {why}", hint=_DAMAGED if damaged else None
+        ) from None
+
+
+_DAMAGED = (
+    "the file starts as DICOM but is damaged: export it again from the imaging "
+    "software, or leave it out"
+)
 
 
 class _NotDicomError(Exception):
