@@ -67,6 +67,38 @@ function viewChoice(item, kind) {
   return choice(options, item.view, `ADA-1100 view of ${item.path}`, (code) => (item.view = code));
 }
 
+// Why a file will have no DICOM object, or not be in the DICOMDIR: Python read it from
+// the file's start (describe), for the file as a photo and as a marked radiograph.
+function dicomNote(item) {
+  return (item.radiograph ? item.info.radiograph_note : item.info.note) ?? "";
+}
+
+// Whether sealing will make a DICOM object of the file.
+function becomesObject(item) {
+  return !item.info.error && !item.info.dicom && item.info.kind !== "dicom" && !dicomNote(item);
+}
+
+function noteLine(item) {
+  const note = dicomNote(item);
+  if (!note) return [];
+  const line = Object.assign(document.createElement("p"), { className: "file-note" });
+  line.textContent = `${note[0].toUpperCase()}${note.slice(1)}.`;
+  return [line];
+}
+
+// Imaging software files what it imports by patient ID: without one, the objects
+// made here carry a made-up one (dicom/collect.py says why), and the sender is told first.
+function showPatientIdNote() {
+  const made = items.filter(becomesObject).length;
+  const note = $("patient-id-note");
+  note.hidden = made === 0 || Boolean($("patient-id").value.trim());
+  note.textContent = note.hidden
+    ? ""
+    : `Imaging software files records by patient ID. Without one, the DICOM copies of ${made} ` +
+      `file${made === 1 ? "" : "s"} will carry a made-up ID (ORTHOSHARE-…), which the receiving ` +
+      "practice must match to its own patient.";
+}
+
 // What the sender says a file shows: for a picture, photo or radiograph and its view;
 // for a scan, its 3-D view; for DICOM, what it says itself.
 function aboutCell(item) {
@@ -75,7 +107,9 @@ function aboutCell(item) {
   if (dicom) {
     const patient = dicom.patient_name || dicom.patient_id || "no patient named";
     const study = [dicom.modality, dicom.study_date, dicom.study_description].filter(Boolean).join(" · ");
-    return document.createTextNode([study, patient].filter(Boolean).join(" — "));
+    const box = document.createElement("div");
+    box.append([study, patient].filter(Boolean).join(" — "), ...noteLine(item));
+    return box;
   }
   const box = document.createElement("div");
   if (format === "jpeg" || format === "png") {
@@ -90,6 +124,7 @@ function aboutCell(item) {
       view,
     );
   } else if (MESH_FORMATS.has(format)) box.append(viewChoice(item, "3d"));
+  box.append(...noteLine(item));
   return box;
 }
 
@@ -98,6 +133,7 @@ function renderSendFiles() {
   const rows = table.tBodies[0];
   rows.replaceChildren();
   table.hidden = items.length === 0;
+  showPatientIdNote();
   items.forEach((item, index) => {
     const row = rows.insertRow();
     cell(row, thumbnail(item.file, item.info.media_type, `Preview of ${item.path}`));
@@ -198,6 +234,7 @@ export function setUpSend(pageApi) {
   for (const id of Object.values(PATIENT_FIELDS)) {
     $(id).addEventListener("change", () => checkPatients().catch((error) => showError($("send-message"), error)));
   }
+  $("patient-id").addEventListener("input", showPatientIdNote);
 
   $("pick-files").addEventListener("change", (event) => addFiles(fromPicker(event.target)));
   $("pick-folder").addEventListener("change", (event) => addFiles(fromPicker(event.target)));
@@ -252,7 +289,14 @@ export function setUpSend(pageApi) {
       $("mixed-patients").hidden = true;
       $("allow-mixed").checked = false;
       download(result.file, result.name);
-      message.textContent = `Sealed ${result.manifest.entries.length} files into ${result.name}.`;
+      const kept = result.manifest.entries.filter((entry) => entry.dicom_note).length;
+      message.textContent = [
+        `Sealed ${result.manifest.entries.length} files into ${result.name}.`,
+        result.made_up_patient_id && `The DICOM copies carry the made-up patient ID ${result.made_up_patient_id}.`,
+        kept && `${kept} file${kept === 1 ? " has" : "s have"} no DICOM copy or stay${kept === 1 ? "s" : ""} outside the DICOMDIR, as listed above.`,
+      ]
+        .filter(Boolean)
+        .join(" ");
       setState("done", "Sealed. The browser downloaded the encrypted file.");
     } catch (error) {
       showError(message, error);

@@ -25,7 +25,7 @@ from .bundle.manifest import Manifest
 from .bundle.reader import VerifiedBundle, verify_bundle
 from .bundle.sniff import SNIFF_SIZE, sniff
 from .bundle.writer import InputFile, write_bundle
-from .dicom.collect import DicomPart, read_identity
+from .dicom.collect import JPEG_HEAD, DicomPart, header_note, read_identity_and_note
 from .dicom.identity import DicomIdentity
 from .dicom.patients import find_conflicts, suggested_patient
 from .errors import InputError, NoInputsError, OrthoshareError, OutputExistsError
@@ -108,6 +108,11 @@ class Description:
     dicom: DicomIdentity | None = None
     #: For a DICOM file that cannot be read whole: why (it would be refused when sealing).
     problem: OrthoshareError | None = None
+    #: Why it will have no DICOM object (an original) or not be in the DICOMDIR (a
+    #: DICOM file), as far as its start tells, sent as the kind it looks like…
+    note: str = ""
+    #: … and, for a picture, sent as a radiograph marked panoramic or cephalometric.
+    radiograph_note: str = ""
 
 
 _NOTHING = sniff(b"", 0)
@@ -129,12 +134,21 @@ def describe(item: Readable, name: str) -> Description:
         sniffed = sniff(head, item.size)
         description = Description(sniffed.kind, sniffed.media_type, sniffed.format)
         if sniffed.kind != "dicom":
-            return description
+            if sniffed.format == "jpeg":
+                head += stream.read(JPEG_HEAD - len(head))
+            return replace(
+                description,
+                note=header_note(sniffed.format, sniffed.kind, None, head, item.size),
+                radiograph_note=header_note(
+                    sniffed.format, "radiograph", "panoramic", head, item.size
+                ),
+            )
         stream.seek(0)
         try:
-            return replace(description, dicom=read_identity(stream, item.size, name=name))
+            identity, note = read_identity_and_note(stream, item.size, name=name)
         except OrthoshareError as e:
             return replace(description, problem=e)
+        return replace(description, dicom=identity, note=note)
 
 
 def compare_patients(request: PatientsRequest) -> tuple[Patient | None, list[str]]:

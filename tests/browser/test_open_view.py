@@ -94,7 +94,7 @@ def test_save_to_a_folder_writes_every_file_of_the_records_in_their_folders(
         for name, data in decrypted_members(records_to_view).items()
     }
     assert found == expected
-    assert "DICOM/DICOMDIR" in found  # what imaging software imports the DICOM files by
+    assert "DICOMDIR" in found  # what imaging software imports the DICOM files by
 
     # Saved again into the same place: the folder holding files is left alone.
     records_page.click("#save-folder")

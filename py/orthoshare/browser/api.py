@@ -89,8 +89,11 @@ def describe(files: Any, read_slice: Any) -> list[Result]:
     was picked), ``size``, ``kind``, ``media_type``, ``format``, and for a DICOM
     file ``dicom``: what it says of the patient and the study, as
     :class:`orthoshare.dicom.identity.DicomIdentity` fields (pass them to
-    :func:`patients`). A file that cannot be read, or a DICOM file that is
-    damaged, gets an ``error`` dict as well (and kind ``"other"`` if nothing
+    :func:`patients`); ``note``: why the file will have no DICOM object, or not
+    be in the DICOMDIR, as far as its start tells (empty when it will), and
+    ``radiograph_note`` the same for a picture sent as a marked radiograph.
+    A file that cannot be read, or a DICOM file that is damaged, gets an
+    ``error`` dict as well (and kind ``"other"`` if nothing
     could be read).
     """
     described = []
@@ -107,7 +110,11 @@ def describe(files: Any, read_slice: Any) -> list[Result]:
         if description.problem is not None:
             about["error"] = error_result(description.problem)["error"]
         about.update(
-            kind=description.kind, media_type=description.media_type, format=description.format
+            kind=description.kind,
+            media_type=description.media_type,
+            format=description.format,
+            note=description.note,
+            radiograph_note=description.radiograph_note,
         )
         described.append(about)
     return described
@@ -159,8 +166,10 @@ def seal(
     input bytes, then ``progress("making DICOM objects", done, total)`` the
     objects made of photos, scans and PDFs.
 
-    Returns ``{"name", "manifest", "size"}``: a file name that says nothing
-    about the patient, the manifest sealed inside, and the bytes written.
+    Returns ``{"name", "manifest", "size", "made_up_patient_id"}``: a file name
+    that says nothing about the patient, the manifest sealed inside, the bytes
+    written, and the Patient ID the DICOM objects made here carry when the
+    sender gave none (else ``""``).
     """
     _require_backend()
     inputs = [BlobInput.of(blob, read_slice) for blob in files]
@@ -173,6 +182,7 @@ def seal(
         "name": pipeline.sealed_file_name(now),
         "manifest": _manifest_dict(manifest),
         "size": sink.written,
+        "made_up_patient_id": manifest.made_up_patient_id,
     }
 
 
@@ -288,8 +298,7 @@ def open_(
         "groups": [asdict(group) for group in chart(manifest)],
         "cover": cover_entry,
         "layout": [
-            {"path": path, "offset": offset, "size": size}
-            for path, offset, size in bundle.layout()
+            {"path": path, "offset": offset, "size": size} for path, offset, size in bundle.layout()
         ],
     }
 

@@ -92,6 +92,46 @@ def original_note(fmt: str, kind: str, radiograph: str | None) -> str:
     return ""
 
 
+#: How much of a JPEG is read, before sealing, to find its frame header: EXIF and
+#: colour profiles come first, and rarely fill more.
+JPEG_HEAD = 1 << 20
+
+
+def header_note(fmt: str, kind: str, radiograph: str | None, head: bytes, size: int) -> str:
+    """:func:`original_note`, and what the file's first bytes already say, before sealing.
+
+    ``head`` is the file's start (:data:`JPEG_HEAD` bytes of a JPEG, the PNG
+    signature and header of a PNG), ``size`` its whole size. What only the whole
+    file tells (a PNG's transparency, a JPEG whose header runs past ``head``)
+    is found when it is sealed.
+    """
+    from ..errors import ConversionError
+    from . import convert
+
+    note = original_note(fmt, kind, radiograph)
+    if note or fmt not in ("jpeg", "png"):
+        return note
+    try:
+        convert.check_image_head(fmt, head, photo=kind == "photo")
+    except ConversionError as e:
+        if len(head) < size and "truncated" in e.detail:
+            return ""
+        return f"no DICOM object: {e.detail}"
+    return ""
+
+
+def read_identity_and_note(
+    source: BinaryIO, size: int, *, name: str = "the file"
+) -> tuple[DicomIdentity, str]:
+    """Read who and what a DICOM Part 10 file is about, and why it cannot be in a
+    DICOMDIR (``""`` when it can); see :func:`read_identity`."""
+    from .fileset import index_note
+    from .header import read_header
+
+    header = read_header(source, size, name=name)
+    return header.identity, index_note(header.dataset)
+
+
 class DicomPart:
     """Collects the DICOM part of one bundle; see the module docstring."""
 

@@ -197,6 +197,48 @@ def photo_from_png(
     return finish(ds)
 
 
+def check_image_head(image_format: str, head: bytes, *, photo: bool) -> None:
+    """Refuse, from the first bytes of a JPEG or PNG, what :func:`photo_from_jpeg`,
+    :func:`photo_from_png` or :func:`radiograph` would refuse (as a photo when
+    ``photo``, else as a radiograph); the rest is checked as the file is converted.
+
+    Raises
+    ------
+    ConversionError
+        Saying why.
+    """
+    if image_format == "jpeg":
+        frame = read_frame(head)
+        if photo:
+            check_photo_frame(frame)
+        return
+    bits = png_codec.header_bits(head)
+    if photo and bits == 16:
+        raise ConversionError(f"the PNG photo has {bits}-bit samples; {_EIGHT_BITS_ONLY}")
+
+
+def check_photo_frame(frame: JpegFrame) -> None:
+    """Refuse a JPEG frame a DICOM photograph cannot hold unchanged.
+
+    Raises
+    ------
+    ConversionError
+        If its samples are not 8-bit, or its colour is RGB-coded.
+    """
+    if frame.precision != 8:
+        raise ConversionError(
+            f"the JPEG photo has {frame.precision}-bit samples; {_EIGHT_BITS_ONLY}"
+        )
+    if frame.photometric == "RGB":
+        # The VL Image Module describes lossy JPEG colour as YBR_FULL_422 only
+        # (PS3.3 C.8.12.1); RGB-coded JPEG (an Adobe export without colour
+        # transform) would need recompressing, which would change the photo.
+        raise ConversionError(
+            "the JPEG photo stores RGB rather than YCbCr colour, which a DICOM photograph "
+            "cannot hold unchanged, so this photo is kept as an original only"
+        )
+
+
 def _vl_photographic(ds: Dataset, view: ViewCoding | None, label: str) -> None:
     # VL Image: pixels as the camera recorded them.
     ds.ImageType = ["ORIGINAL", "PRIMARY"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..errors import ConversionError
 
-__all__ = ["SIGNATURE", "Image", "decode"]
+__all__ = ["SIGNATURE", "Image", "decode", "header_bits"]
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 """The eight bytes every PNG file starts with."""
@@ -109,10 +109,7 @@ def decode(data: bytes) -> Image:
     their CRC and otherwise ignored: the samples are passed on as stored.
     """
     header, palette, transparency, compressed = _read_chunks(data)
-    if header.interlaced:
-        raise ConversionError(f"the PNG image is interlaced; {_KEPT_AS_ORIGINAL}")
-    if header.depth == 16 and header.color_type in (_RGB, _RGBA):
-        raise ConversionError(f"the PNG image has 16-bit colour; {_KEPT_AS_ORIGINAL}")
+    _refuse_by_header(header)
     channels = _CHANNELS[header.color_type]
     bits_per_pixel = channels * header.depth
     row_size = (header.width * bits_per_pixel + 7) // 8
@@ -121,6 +118,31 @@ def decode(data: bytes) -> Image:
     raw = _inflate(compressed, header.height * (row_size + 1))
     unfiltered = _unfilter(raw, header.height, row_size, max(1, bits_per_pixel // 8))
     return _to_image(header, unfiltered, palette, transparency)
+
+
+def header_bits(head: bytes) -> int:
+    """The bits per sample of the PNG that starts with ``head``, from its header alone.
+
+    Raises
+    ------
+    ConversionError
+        If ``head`` does not start as a PNG does, or the header alone says
+        :func:`decode` would refuse the image (interlaced, 16-bit colour).
+        Whether transparency is used is known only once the image is decoded.
+    """
+    first = head[len(SIGNATURE) : len(SIGNATURE) + 8 + 13]
+    if not head.startswith(SIGNATURE) or len(first) < 21 or first[4:8] != b"IHDR":
+        raise ConversionError("the file does not start with a PNG header")
+    header = _header(first[8:])
+    _refuse_by_header(header)
+    return header.depth
+
+
+def _refuse_by_header(header: _Header) -> None:
+    if header.interlaced:
+        raise ConversionError(f"the PNG image is interlaced; {_KEPT_AS_ORIGINAL}")
+    if header.depth == 16 and header.color_type in (_RGB, _RGBA):
+        raise ConversionError(f"the PNG image has 16-bit colour; {_KEPT_AS_ORIGINAL}")
 
 
 def _chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
