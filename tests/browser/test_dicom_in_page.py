@@ -84,7 +84,6 @@ def test_dicom_sealed_in_the_page_comes_back_byte_exact_in_a_dicom_file_set(
     page.click("#seal")
     assert wait_for_state(page, "error", "done") == "error"
     assert "more than one patient" in str(page.text_content("#send-message"))
-    page.check("#allow-mixed")
     started = time.monotonic()
     sealed = seal_in_page(page, tmp_path)
     sealing = time.monotonic() - started
@@ -240,3 +239,57 @@ def test_the_page_prefills_the_patient_picks_views_marks_radiographs_and_shows_s
         photos.get_by_role("button", name="Save smile.jpg (Photos)").click()
     assert saved.value.suggested_filename == "smile.jpg"
     screenshot(page, "23-records-as-a-chart")
+
+
+def test_the_page_says_before_sealing_which_files_stay_out_of_dicom_and_what_no_patient_id_means(
+    page: Page, site: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    jpeg = shipped_jpeg()
+    at = jpeg.index(b"\xff\xc0")
+    (folder / "smile.jpg").write_bytes(jpeg)
+    (folder / "layers.jpg").write_bytes(jpeg[:at] + b"\xff\xc2" + jpeg[at + 2 :])  # progressive
+    (folder / "notes.txt").write_text("plain text\n")
+    shutil.copyfile(SHIPPED / "693_J2KI.dcm", folder / "no-study-date.dcm")
+    open_page(page, site)
+    page.set_input_files(
+        "#pick-files", [str(folder / n) for n in ("smile.jpg", "layers.jpg", "notes.txt")]
+    )
+    wait_for_state(page, "ready")
+
+    notes = {
+        name: row_of(page, name).locator(".file-note").all_text_contents()
+        for name in ("smile.jpg", "layers.jpg", "notes.txt")
+    }
+    assert notes["smile.jpg"] == []
+    assert notes["layers.jpg"] == [
+        "No DICOM object: the JPEG image is progressive; only baseline and extended sequential "
+        "JPEG go into DICOM unchanged, so this image is kept as an original only."
+    ]
+    assert notes["notes.txt"] == ["No DICOM object: DICOM has no object for this kind of file."]
+
+    # The photo will become a DICOM object, and no patient ID is given: the page says what follows.
+    note = page.locator("#patient-id-note")
+    assert note.is_visible()
+    assert "DICOM copies of 1 file will carry a made-up ID" in str(note.text_content())
+    page.fill("#patient-id", "P-17")
+    assert note.is_hidden()
+    page.fill("#patient-id", "")
+    assert note.is_visible()
+
+    page.set_input_files("#pick-files", [str(folder / "no-study-date.dcm")])
+    page.wait_for_selector("#send-files tbody tr:nth-child(4)")
+    wait_for_state(page, "ready")
+    assert row_of(page, "no-study-date.dcm").locator(".file-note").all_text_contents() == [
+        "Not in the DICOMDIR: a DICOMDIR study record needs the Study Date, which this file "
+        "leaves empty."
+    ]
+    page.fill("#patient-id", "")  # the DICOM file named one: the form was filled from it
+    page.dispatch_event("#patient-id", "input")
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#passphrase-again", PASSPHRASE)
+    sealed = seal_in_page(page, tmp_path)
+    manifest = pipeline.list_(sealed, [age.ScryptIdentity(PASSPHRASE)])
+    noted = {e.original_name for e in manifest.entries if e.dicom_note}
+    assert noted == {"layers.jpg", "notes.txt", "no-study-date.dcm"}
