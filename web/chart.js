@@ -99,6 +99,8 @@ function files(paths, byPath, bundle, group) {
     save.setAttribute("aria-label", `Save ${name} (${group.title})`);
     save.addEventListener("click", () => download(blob, name));
     item.append(save);
+    // Why the file has no DICOM copy, or is not in the DICOMDIR, as the sender was told.
+    if (entry.dicom_note) item.append(Object.assign(document.createElement("p"), { className: "file-note", textContent: entry.dicom_note }));
     list.append(item);
   }
   return list;

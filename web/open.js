@@ -33,7 +33,7 @@ function renderOpened(result) {
   const patient = manifest.patient;
   $("cover-title").textContent = `Records of ${patient.name || "a patient"}`;
   const facts = [
-    ["Patient ID", patient.id],
+    ["Patient ID", patient.id || (result.made_up_patient_id && `none given; the DICOM copies carry the made-up ID ${result.made_up_patient_id}`)],
     ["Birth date", patient.birth_date],
     ["Sex", patient.sex],
     ["From", [manifest.sender.name, manifest.sender.organization].filter(Boolean).join(", ")],
@@ -60,7 +60,7 @@ function renderOpened(result) {
     cell(row, thumbnail(blob, entry.media_type, `Preview of ${entry.path}`));
     cell(row, entry.path);
     cell(row, entry.kind);
-    cell(row, [entry.label, entry.view_meaning, entry.study].filter(Boolean).join(" · "));
+    cell(row, [entry.label, entry.view_meaning, entry.study, entry.dicom_note].filter(Boolean).join(" · "));
     cell(row, formatSize(entry.size));
     cell(row, "✓ sha-256 matches");
     const save = Object.assign(document.createElement("button"), { type: "button", textContent: "Save" });

@@ -257,8 +257,8 @@ function operationsOf(browser) {
       const bundle = held
         ? new Blob([result.bundle.bytes], { type: "application/zip" })
         : result.bundle.slice(0, result.bundle.size, "application/zip");
-      const { manifest, entries, groups, cover, layout } = result;
-      return { manifest, entries, groups, cover, layout, bundle };
+      const { manifest, entries, groups, cover, layout, made_up_patient_id } = result;
+      return { manifest, entries, groups, cover, layout, made_up_patient_id, bundle };
     },
   };
 }

@@ -9,6 +9,7 @@ loads pydicom's wheel from memory.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -285,11 +286,26 @@ def test_the_page_says_before_sealing_which_files_stay_out_of_dicom_and_what_no_
         "Not in the DICOMDIR: a DICOMDIR study record needs the Study Date, which this file "
         "leaves empty."
     ]
-    page.fill("#patient-id", "")  # the DICOM file named one: the form was filled from it
-    page.dispatch_event("#patient-id", "input")
+    # Left out again, and the ID it filled in cleared: the photo's copy gets a made-up one.
+    page.click('[aria-label="Remove no-study-date.dcm"]')
+    page.fill("#patient-id", "")
     page.fill("#passphrase", PASSPHRASE)
     page.fill("#passphrase-again", PASSPHRASE)
     sealed = seal_in_page(page, tmp_path)
     manifest = pipeline.list_(sealed, [age.ScryptIdentity(PASSPHRASE)])
     noted = {e.original_name for e in manifest.entries if e.dicom_note}
-    assert noted == {"layers.jpg", "notes.txt", "no-study-date.dcm"}
+    assert noted == {"layers.jpg", "notes.txt"}
+    assert manifest.made_up_patient_id.startswith("ORTHOSHARE-"), manifest
+
+    # The receiver is told the same, beside each file.
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(sealed))
+    page.fill("#open-passphrase", PASSPHRASE)
+    page.click("#open-button")
+    assert wait_for_state(page, "done", "error", timeout=WORK_TIMEOUT_MS) == "done"
+    row = page.locator("#open-files tbody tr", has_text="notes.txt")
+    assert "no DICOM object: DICOM has no object for this kind of file" in str(row.text_content())
+    facts = str(page.text_content("#cover-facts"))
+    assert re.search(
+        r"none given; the DICOM copies carry the made-up ID ORTHOSHARE-[0-9A-F]{10}", facts
+    )

@@ -234,7 +234,8 @@ def open_(
     Returns
     -------
     dict
-        ``{"manifest", "bundle", "entries", "groups", "cover", "layout"}``:
+        ``{"manifest", "bundle", "entries", "groups", "cover", "layout",
+        "made_up_patient_id"}``:
         ``bundle`` is the verified ZIP as a ``Blob`` (made by ``make_blob``,
         without a type);
         each entry is ``{"path", "offset", "size", "media_type", "kind"}``
@@ -250,7 +251,9 @@ def open_(
         ``paths``, and a study's ``series``, each ``modality``, ``count``, ``size``,
         ``paths``); ``layout`` is every file to write when the records are saved
         to a folder, ``{"path", "offset", "size"}`` each, the manifest and the cover
-        sheet first, as the command line's ``open`` writes them. Or ``{"error"}``
+        sheet first, as the command line's ``open`` writes them;
+        ``made_up_patient_id`` is the ID the DICOM objects made of originals
+        carry when the sender gave none (else ``""``). Or ``{"error"}``
         (see the module's docstring).
     """
     _require_backend()
@@ -280,6 +283,7 @@ def open_(
                 "view_meaning": view_meaning(entry.view),
                 **asdict(placement(entry.view)),
                 "study": entry.dicom.study_summary if entry.dicom else None,
+                "dicom_note": entry.dicom_note,
             }
             for entry in manifest.entries
         ]
@@ -297,6 +301,7 @@ def open_(
         "entries": entries,
         "groups": [asdict(group) for group in chart(manifest)],
         "cover": cover_entry,
+        "made_up_patient_id": manifest.made_up_patient_id,
         "layout": [
             {"path": path, "offset": offset, "size": size} for path, offset, size in bundle.layout()
         ],
