@@ -566,6 +566,7 @@ def _entry(
         "view": None,
         "derived_from": None,
         "dicom": dicom,
+        "dicom_note": None,
     }
 
 

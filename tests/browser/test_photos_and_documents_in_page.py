@@ -275,8 +275,10 @@ def test_the_opened_records_composite_fits_a_phone_screen(records_page: Page) ->
 
 def test_the_opened_records_letter_shows_as_text(records_page: Page) -> None:
     # Text has no signature, so the letter is not sniffed as a document: it is among
-    # the other files, and shown as text there.
-    text = opened_group(records_page, "other").locator('[data-preview-kind="text"]')
+    # the other files (beside the README of the DICOM media), and shown as text there.
+    text = opened_group(records_page, "other").locator(
+        '[data-preview-kind="text"][data-path$="/letter.txt"]'
+    )
     text.and_(records_page.locator('[data-preview="shown"]')).wait_for(state="attached")
     assert text.locator("pre").text_content() == LETTER
 

@@ -95,6 +95,7 @@ PREVIEWS = """() => {
       images: [...preview.querySelectorAll("img[data-preview]")].map((img) => img.dataset.preview),
       frames: preview.querySelectorAll("iframe").length,
       text: preview.querySelector("pre")?.textContent ?? null,
+      path: preview.dataset.path ?? null,
       canvases: preview.querySelectorAll("canvas").length,
     };
   });
@@ -130,6 +131,7 @@ class Layout:
 
     groups: tuple[Group, ...]
     places: dict[str, Place]  # by the input's path in records_to_view.inputs
+    paths: dict[str, str]  # the same inputs' paths in the bundle
 
     def place(self, name: str) -> Place:
         return self.places[name]
@@ -173,7 +175,7 @@ def layout(records_to_view: RecordsToView) -> Layout:
                 if path in inputs:
                     places[inputs[path]] = Place(index, number)
     assert set(records_to_view.inputs) <= set(places), "an input is not in the chart"
-    return Layout(groups, places)
+    return Layout(groups, places, {name: path for path, name in inputs.items()})
 
 
 @pytest.fixture(scope="module")
@@ -274,7 +276,9 @@ def viewer_problems(
         expect(said, "its words", referral)
 
     # The letter as its text; a file only named like a PDF, an error that says so.
-    letter = only(previews, group=layout.place("documents/letter.txt").group, kind="text")
+    # The README beside the DICOMDIR is text too, in the same group: the letter is found by path.
+    letter = only(previews, kind="text", path=layout.paths["documents/letter.txt"])
+    expect(letter["group"] == layout.place("documents/letter.txt").group, "its group", letter)
     expect((letter["state"], letter["text"]) == ("shown", LETTER), "the letter", letter)
     fake = only(previews, group=layout.place("documents/not-a-pdf.pdf").group, kind="pdf")
     expect((fake["state"], fake["frames"]) == ("error", 0), "not a PDF", fake)

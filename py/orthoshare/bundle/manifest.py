@@ -120,9 +120,11 @@ class Manifest:
         )
 
     def to_json(self) -> bytes:
-        """Return the manifest as UTF-8 JSON (stable key order, readable indentation)."""
+        """Return the manifest as UTF-8 JSON (stable key order, readable indentation),
+        in its own schema: one read as ``orthoshare/1`` is written back as one."""
         data = asdict(self)
-        data["entries"] = list(data["entries"])
+        keys = _ENTRY_KEYS[self.format]
+        data["entries"] = [{k: v for k, v in e.items() if k in keys} for e in data["entries"]]
         return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
     @classmethod
