@@ -17,7 +17,7 @@ import pytest
 from dicom_checks import PYDICOM_FILES, baseline_jpeg
 from test_dicom_jpeg import with_sof
 
-from orthoshare import errors, pipeline
+from orthoshare import age, errors, pipeline
 from orthoshare.bundle.manifest import Manifest
 from orthoshare.bundle.paths import check_member_name
 from orthoshare.bundle.writer import Annotation, Details, write_bundle
@@ -28,6 +28,7 @@ from orthoshare.dicom.header import read_header
 from orthoshare.dicom.patients import check_patients
 from orthoshare.errors import OrthoshareError, hint_for
 from orthoshare.records import BytesInput, Patient
+from orthoshare.request import SealRequest
 
 
 def subclasses(root: type[OrthoshareError]) -> set[type[OrthoshareError]]:
@@ -68,10 +69,8 @@ def output_exists(tmp_path: Path) -> None:
     pipeline.seal(pipeline.collect_inputs([tmp_path / "a.txt"]), _request(), tmp_path / "out.age")
 
 
-def _request() -> pipeline.SealRequest:
-    from orthoshare import age
-
-    return pipeline.SealRequest([age.X25519Identity.generate().recipient])
+def _request() -> SealRequest:
+    return SealRequest([age.X25519Identity.generate().recipient])
 
 
 # (cause, the class raised, words its hint must hold)

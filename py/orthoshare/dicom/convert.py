@@ -17,7 +17,10 @@ STL / OBJ / MTL               Encapsulated STL / OBJ / MTL ``…1.104.3-5`` M3D
 Nothing is re-encoded: a JPEG is encapsulated byte for byte (its transfer
 syntax is read from its frame header by :mod:`orthoshare.dicom.jpeg`), a PNG is
 decoded losslessly by :mod:`orthoshare.dicom.png`, and a document or mesh is
-embedded whole. What cannot be carried that way is refused with
+embedded whole. Only a JPEG whose EXIF orientation says it is stored turned (a
+camera held upright) is turned upright first, losslessly, by
+:mod:`orthoshare.dicom.jpegtran`: DICOM viewers ignore EXIF, and would show
+it on its side or mirrored. What cannot be carried that way is refused with
 :class:`~orthoshare.errors.ConversionError`, and the file then travels as an original
 only. The modules every object shares are filled in by :mod:`orthoshare.dicom.modules`.
 
@@ -35,8 +38,10 @@ from pydicom.sequence import Sequence
 
 from ..errors import ConversionError
 from ..records import RADIOGRAPH_MODALITIES, Radiograph
+from . import exif
 from . import png as png_codec
 from .jpeg import JpegFrame, read_frame
+from .jpegtran import upright
 from .modules import (
     EXPLICIT_VR_LITTLE_ENDIAN,
     finish,
@@ -107,7 +112,7 @@ def photo_from_jpeg(
     view: ViewCoding | None = None,
     label: str = "",
 ) -> FileDataset:
-    """Wrap a JPEG photo, unchanged, as a VL Photographic Image (Modality XC).
+    """Wrap a JPEG photo as a VL Photographic Image (Modality XC), upright.
 
     Parameters
     ----------
@@ -115,6 +120,10 @@ def photo_from_jpeg(
         The whole JPEG file. It becomes the single encapsulated frame byte for
         byte (plus one zero byte when its length is odd, as DICOM requires
         even-length fragments; JPEG decoders stop at the EOI marker before it).
+        If its EXIF orientation says it is stored turned or mirrored, the frame
+        is the JPEG turned upright instead, losslessly
+        (:func:`orthoshare.dicom.jpegtran.upright`), and Derivation Description
+        (0008,2111) says how.
     study : Study
         The patient and study every object of the bundle shares.
     placement : Placement
@@ -138,25 +147,32 @@ def photo_from_jpeg(
         hierarchical and arithmetic-coded JPEG have only retired transfer
         syntaxes, and lossless JPEG is read by few viewers), has 12-bit samples (a VL
         image has 8) or RGB-coded colour (a VL image's JPEG colour is YCbCr), has
-        neither 1 nor 3 components, or its header is malformed.
+        neither 1 nor 3 components, or its header is malformed; or if it is to
+        be turned upright and :func:`orthoshare.dicom.jpegtran.upright` cannot.
     """
     frame = read_frame(jpeg)
-    if frame.precision != 8:
-        raise ConversionError(
-            f"the JPEG photo has {frame.precision}-bit samples; {_EIGHT_BITS_ONLY}"
-        )
-    if frame.photometric == "RGB":
-        # The VL Image Module describes lossy JPEG colour as YBR_FULL_422 only
-        # (PS3.3 C.8.12.1); RGB-coded JPEG (an Adobe export without colour
-        # transform) would need recompressing, which would change the photo.
-        raise ConversionError(
-            "the JPEG photo stores RGB rather than YCbCr colour, which a DICOM photograph "
-            "cannot hold unchanged, so this photo is kept as an original only"
-        )
+    check_photo_frame(frame)
+    jpeg, frame, derivation = _upright(jpeg, frame)
     ds = new_image(VL_PHOTOGRAPHIC_IMAGE_STORAGE, frame.transfer_syntax, study, placement, "XC")
     _vl_photographic(ds, view, label)
-    jpeg_pixels(ds, jpeg, frame)
+    jpeg_pixels(ds, jpeg, frame, derivation)
     return finish(ds)
+
+
+def _upright(jpeg: bytes, frame: JpegFrame) -> tuple[bytes, JpegFrame, str]:
+    """The JPEG as a DICOM viewer must show it, its frame, and what was done to it.
+
+    A JPEG whose EXIF orientation is other than 1 is turned upright, losslessly
+    (:func:`orthoshare.dicom.jpegtran.upright`): viewers of DICOM ignore EXIF,
+    and would show it on its side, upside down or mirrored, a left-right
+    mistake waiting to happen. Any other JPEG comes back as it is, and no
+    description.
+    """
+    orientation = exif.orientation(jpeg)
+    if orientation == 1:
+        return jpeg, frame, ""
+    turned = upright(jpeg, orientation)
+    return turned.jpeg, read_frame(turned.jpeg), turned.description
 
 
 def photo_from_png(
@@ -267,7 +283,9 @@ def radiograph(
     Parameters
     ----------
     image : bytes
-        The whole JPEG or PNG file, as the X-ray software exported it.
+        The whole JPEG or PNG file, as the X-ray software exported it; a JPEG
+        is turned upright if its EXIF orientation says so, as for
+        :func:`photo_from_jpeg`.
     image_format : {"jpeg", "png"}
         What ``image`` is (see :func:`orthoshare.bundle.sniff.sniff`).
     kind : {"panoramic", "cephalometric"}
@@ -280,9 +298,9 @@ def radiograph(
     Returns
     -------
     FileDataset
-        Secondary Capture Image Storage: the JPEG encapsulated unchanged
-        (JPEG Baseline or Extended), or the PNG decoded losslessly (Explicit VR
-        Little Endian).
+        Secondary Capture Image Storage: the JPEG encapsulated unchanged, or
+        turned upright (JPEG Baseline or Extended), or the PNG decoded
+        losslessly (Explicit VR Little Endian).
 
     Raises
     ------
@@ -308,8 +326,9 @@ def radiograph(
     if modality is None:
         raise ValueError(f"unknown radiograph kind {kind!r}")
     pixels: JpegFrame | png_codec.Image
+    derivation = ""
     if image_format == "jpeg":
-        pixels = read_frame(image)
+        image, pixels, derivation = _upright(image, read_frame(image))
         syntax = pixels.transfer_syntax
     elif image_format == "png":
         pixels = png_codec.decode(image)
@@ -318,7 +337,7 @@ def radiograph(
         raise ValueError(f"unknown image format {image_format!r}")
     ds = new_image(SECONDARY_CAPTURE_IMAGE_STORAGE, syntax, study, placement, modality)
     if isinstance(pixels, JpegFrame):
-        jpeg_pixels(ds, image, pixels)
+        jpeg_pixels(ds, image, pixels, derivation)
     else:
         png_pixels(ds, pixels)
     # Conversion Type (0008,0064), PS3.3 C.8.6.1: WSD ("Workstation") rather than

@@ -170,8 +170,12 @@ def finish(ds: FileDataset) -> FileDataset:
     return ds
 
 
-def jpeg_pixels(ds: Dataset, jpeg: bytes, frame: JpegFrame) -> None:
-    """The Image Pixel Module as ``frame`` says, and ``jpeg`` as the one encapsulated frame."""
+def jpeg_pixels(ds: Dataset, jpeg: bytes, frame: JpegFrame, derivation: str = "") -> None:
+    """The Image Pixel Module as ``frame`` says, and ``jpeg`` as the one encapsulated frame.
+
+    ``derivation`` says what was done to the original's JPEG to make ``jpeg``,
+    if anything: it becomes Derivation Description (0008,2111).
+    """
     _image_pixel(
         ds, frame.rows, frame.columns, frame.components, frame.precision, frame.photometric
     )
@@ -183,6 +187,11 @@ def jpeg_pixels(ds: Dataset, jpeg: bytes, frame: JpegFrame) -> None:
     # left out: the camera's original is unknown, and a guess would mislead.
     ds.LossyImageCompression = "01"
     ds.LossyImageCompressionMethod = "ISO_10918_1"
+    if derivation:
+        # A receiver comparing the object with the original file learns why
+        # the two differ; the turn itself loses nothing, so the compression
+        # attributes stay those of the original.
+        ds.DerivationDescription = short_text(derivation, 1024)
 
 
 def png_pixels(ds: Dataset, image: png_codec.Image) -> None:
