@@ -23,12 +23,14 @@ import pytest
 from dicom_checks import PYDICOM_FILES, baseline_jpeg, binary_stl, dciodvfy_report, errors
 from pydicom.fileset import FileSet
 from test_dicom_jpeg import with_sof
+from test_png import chunk, ihdr
 
 from orthoshare import age, pipeline
 from orthoshare.bundle.manifest import COVER_NAME, MANIFEST_NAME, Manifest
 from orthoshare.bundle.writer import Details
 from orthoshare.cli import main
-from orthoshare.records import Patient
+from orthoshare.dicom import png
+from orthoshare.records import BytesInput, Patient
 from orthoshare.request import SealRequest
 
 pytest_plugins = ["dicom_fixtures"]
@@ -251,3 +253,35 @@ def test_records_sealed_in_the_earlier_layout_still_open(tmp_path: Path) -> None
     assert "DICOM/DICOMDIR" in {e.path for e in manifest.entries}
     assert all(e.dicom_note is None for e in manifest.entries)
     assert (tmp_path / "out" / "DICOM" / "DICOMDIR").is_file()
+
+
+def described(data: bytes) -> pipeline.Description:
+    return pipeline.describe(BytesInput(data, ("picked",)), "picked")
+
+
+def test_before_sealing_a_files_start_says_why_it_will_stay_out_of_dicom() -> None:
+    progressive = described(ORIGINALS["progressive.jpg"])
+    assert progressive.note.startswith("no DICOM object: the JPEG image is progressive")
+    assert progressive.radiograph_note == progressive.note
+    # 12-bit samples: no photograph holds them, a radiograph does.
+    twelve_bit = described(
+        with_sof(baseline_jpeg(), 0xC1).replace(b"\xff\xc1\x00\x11\x08", b"\xff\xc1\x00\x11\x0c", 1)
+    )
+    assert "12-bit samples" in twelve_bit.note and twelve_bit.radiograph_note == ""
+    interlaced = described(png.SIGNATURE + ihdr(4, 4, 8, 2, interlace=1) + chunk(b"IEND", b""))
+    assert (
+        interlaced.note
+        == "no DICOM object: the PNG image is interlaced; it is kept as an original only"
+    )
+    assert described(baseline_jpeg()).note == ""
+    assert (
+        described(b"plain text").note
+        == "no DICOM object: DICOM has no object for this kind of file"
+    )
+    unindexable = (PYDICOM_FILES / UNINDEXABLE).read_bytes()
+    assert described(unindexable).note.startswith("not in the DICOMDIR: a DICOMDIR study record")
+    # A JPEG whose markers run past what is read before sealing is decided when it is sealed.
+    jpeg = baseline_jpeg()
+    long_exif = b"\xff\xe1" + (65535).to_bytes(2, "big") + b"Exif\x00\x00" + bytes(65527)
+    padded = jpeg[:2] + long_exif * 17 + jpeg[2:]
+    assert described(padded).note == ""
