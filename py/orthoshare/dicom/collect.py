@@ -68,7 +68,7 @@ def made_up_patient_id() -> str:
     return f"ORTHOSHARE-{secrets.token_hex(5).upper()}"
 
 
-#: Why an image of a kind other than photo or radiograph gets no object.
+#: The kinds a picture may be sent as and still become a DICOM object.
 _IMAGE_KINDS = ("photo", "radiograph")
 
 
@@ -105,7 +105,6 @@ def header_note(fmt: str, kind: str, radiograph: str | None, head: bytes, size: 
     file tells (a PNG's transparency, a JPEG whose header runs past ``head``)
     is found when it is sealed.
     """
-    from ..errors import ConversionError
     from . import convert
 
     note = original_note(fmt, kind, radiograph)
