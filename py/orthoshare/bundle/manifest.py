@@ -107,7 +107,7 @@ class Manifest:
     @property
     def made_up_patient_id(self) -> str:
         """The Patient ID the DICOM objects made of originals carry when the sender gave
-        none (see :attr:`orthoshare.dicom.collect.DicomPart.made_up_patient_id`), else ``""``."""
+        none (see :func:`orthoshare.dicom.collect.made_up_patient_id`), else ``""``."""
         if self.patient.id:
             return ""
         return next(

@@ -64,7 +64,16 @@ def read_identity(source: BinaryIO, size: int, *, name: str = "the file") -> Dic
 
 
 def made_up_patient_id() -> str:
-    """A Patient ID for objects whose patient has none: unique, and saying what it is."""
+    """A Patient ID for objects whose patient has none: unique, and saying what it is.
+
+    A DICOMDIR's patient record needs a Patient ID, and imaging software files
+    what it imports by it. Without one, no importer would take the objects
+    (pydicom's FileSet and dcmtk's dcmmkdir refuse them; dcmmkdir makes one up
+    when told to, ``+I``): so, as it does, one is made up, unique to the bundle
+    and plainly not a practice's, which the receiving practice matches to its
+    own patient when it imports them. The manifest keeps the patient's ID empty
+    (:attr:`orthoshare.bundle.manifest.Manifest.made_up_patient_id` finds it).
+    """
     return f"ORTHOSHARE-{secrets.token_hex(5).upper()}"
 
 
@@ -142,7 +151,6 @@ class DicomPart:
         self._checked: set[tuple[str, str, str, str]] = set()  # patients already checked
         self._originals: list[tuple[Original, str]] = []
         self._notes: dict[str, str] = {}  # why an original has no object, by its path
-        self._made_up_id = ""
 
     def add_input(
         self, size: int, stream: BinaryIO, original_name: str, original_path: str
@@ -208,19 +216,6 @@ class DicomPart:
         )
 
     @property
-    def made_up_patient_id(self) -> str:
-        """The Patient ID the objects made of originals carry when none was given, else ``""``.
-
-        A DICOMDIR's patient record needs a Patient ID, and imaging software
-        files what it imports by it. Without one, no importer would take the
-        objects (pydicom's FileSet and dcmtk's dcmmkdir refuse them; dcmmkdir
-        makes one up when told to, ``+I``): so, as it does, one is made up, unique to
-        the bundle and plainly not a practice's, which the receiving practice
-        matches to its own patient when it imports them.
-        """
-        return self._made_up_id
-
-    @property
     def notes(self) -> dict[str, str]:
         """Why each original without a DICOM object has none, by the original's path."""
         return dict(self._notes)
@@ -237,8 +232,7 @@ class DicomPart:
 
         patient = self.patient()
         if not patient.id.strip():
-            self._made_up_id = made_up_patient_id()
-            patient = replace(patient, id=self._made_up_id)
+            patient = replace(patient, id=made_up_patient_id())
         generator = Generator(Study.new(patient, now, description))
         for source, entry_path in self._originals:
             try:
