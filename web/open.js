@@ -6,6 +6,27 @@ import { $, cancellable, cell, download, dropZone, formatSize, setState, showErr
 
 let api = null; // the page's requests to its worker, given to setUpOpen
 let sealed = null;
+let letGoOfShown = () => {}; // ends the hold on the records shown (see holdRecords)
+
+// Opened records are kept in the origin's private file system, where the browser has
+// one, under a name this page holds a Web Lock on for as long as it shows them: a
+// worker removes every opened file whose lock no page holds (service.js), so records
+// do not stay on disk after the page shows others, or closes. Returns that name, or ""
+// where there are no Web Locks (the worker then keeps the records in Blobs).
+async function holdRecords() {
+  letGoOfShown();
+  if (!navigator.locks) return "";
+  const random = crypto.getRandomValues(new Uint8Array(16));
+  const name = `opened-${Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+  const released = new Promise((resolve) => (letGoOfShown = resolve));
+  await new Promise((granted) => {
+    navigator.locks.request(name, () => {
+      granted();
+      return released;
+    });
+  });
+  return name;
+}
 
 async function chooseSealed(file) {
   sealed = file;
@@ -145,15 +166,17 @@ export function setUpOpen(pageApi) {
     setState("working", "Opening…");
     try {
       const request = await openRequest();
+      const shownAs = await holdRecords();
       const progress = $("open-progress");
       const result = await cancellable(api, $("open-cancel"), progress, message, () =>
-        api.call("open", [sealed, request], { onProgress: showProgress(progress, "Opening") }),
+        api.call("open", [sealed, request, shownAs], { onProgress: showProgress(progress, "Opening") }),
       );
-      if (!result) return;
+      if (!result) return letGoOfShown();
       renderOpened(result);
       message.textContent = `Opened and verified ${result.entries.length} files.`;
       setState("done", "Opened. Every file matched the sender's manifest.");
     } catch (error) {
+      letGoOfShown();
       showError(message, error);
     }
   });

@@ -8,12 +8,14 @@
 // Files are read with FileReaderSync, which exists only in workers, in slices Python
 // asks for.
 
+import { BlobSpool, BytesSpool, privateFileSpool, privateFolder } from "./spools.js";
+
 const reader = new FileReaderSync();
 
 // A file held as bytes, shaped like a File as far as Python reads one. WebKit's worker
 // of a file:// page cannot read any Blob, not even its own (NotReadableError, measured),
 // though it can make Blobs that the page reads; there the page sends each input as its
-// bytes (api.js) and the decrypted file is kept as bytes too (joinBytes).
+// bytes (api.js) and the decrypted file is kept as bytes too (spools.js's BytesSpool).
 class BytesFile {
   constructor(bytes, { name = "", type = "", lastModified = 0 } = {}) {
     Object.assign(this, { bytes, name, type, lastModified, size: bytes.byteLength });
@@ -30,72 +32,26 @@ export function readSlice(blob, start, end) {
   return new Uint8Array(reader.readAsArrayBuffer(part));
 }
 
-// make_blob for orthoshare.browser.open_ where Blobs cannot be read: one BytesFile of
-// the parts (Uint8Arrays, or BytesFiles made before), copied, since Python reuses them.
-function joinBytes(parts) {
-  const arrays = [...parts].map((part) => (part instanceof BytesFile ? part.bytes : part));
-  const joined = new Uint8Array(arrays.reduce((total, array) => total + array.byteLength, 0));
-  let at = 0;
-  for (const array of arrays) {
-    joined.set(array, at);
-    at += array.byteLength;
-  }
-  return new BytesFile(joined);
-}
-
-// A Blob made of Uint8Arrays as they come. Chromium keeps a Blob's bytes in its blob
-// storage, outside this worker's JS heap, and may page them to disk; so every FOLD
-// bytes the arrays become a Blob, and a sealed file of gigabytes never sits in the
-// heap whole, only its last FOLD bytes (as orthoshare.browser.jsio.BlobSpool does).
-const FOLD = 32 * 1024 * 1024;
-
-class BlobBuilder {
-  #blobs = [];
-  #pending = [];
-  #pendingSize = 0;
-
-  add(bytes) {
-    this.#pending.push(bytes);
-    this.#pendingSize += bytes.byteLength;
-    if (this.#pendingSize >= FOLD) this.#fold();
-  }
-
-  #fold() {
-    if (this.#pending.length) this.#blobs.push(new Blob(this.#pending));
-    this.#pending = [];
-    this.#pendingSize = 0;
-  }
-
-  blob(type) {
-    this.#fold();
-    return new Blob(this.#blobs, { type });
-  }
-
-  discard() {
-    this.#blobs = [];
-    this.#pending = [];
-  }
-}
-
-// Where the browser lets this page keep files (the origin private file system, which
-// a worker writes synchronously, as Python writes), the sealed file goes to disk as it
-// is made, so that sealing a gigabyte does not hold a gigabyte of Blobs in memory. It
-// is ciphertext under a name that says nothing. It must outlive its download, so it is
-// removed when this worker seals again, and any left for an hour (a tab closed, a
-// worker cancelled) when a worker boots or seals; another tab's recent one is left
-// alone. A file:// page (an opaque origin) or a plain-http intranet page has no such
-// storage, and builds a Blob instead.
+// Where the browser lets this page keep files (the origin's private file system, which
+// a worker writes synchronously, as Python writes), what it writes goes to disk as it is
+// made, so that a gigabyte sealed or opened is not a gigabyte of Blobs in memory
+// (spools.js). Elsewhere (a file:// page, an opaque origin; a plain-http intranet page)
+// it builds Blobs instead.
+//
+// A sealed file is ciphertext under a name that says nothing. It must outlive its
+// download, so it is removed when this worker seals again, and any left for an hour (a
+// tab closed, a worker cancelled) when a worker boots or seals; another tab's recent one
+// is left alone.
+//
+// Opened records are plaintext: they stay only while a page shows them. The page holds
+// a Web Lock named as their file (open.js) from before it asks for them until it shows
+// others or closes; a worker removes every opened file whose lock no page holds when it
+// boots and before it opens, so that no records stay on disk past the next start of the
+// page, nor for a page that was closed or cancelled.
 const SEALING = "sealing-";
+const OPENED = "opened-";
 const LEFT_FOR = 60 * 60 * 1000;
 let lastSealed = null;
-
-async function privateFolder() {
-  try {
-    return await navigator.storage.getDirectory();
-  } catch {
-    return null;
-  }
-}
 
 async function removeSealed(folder) {
   for await (const [name, handle] of folder.entries()) {
@@ -109,29 +65,44 @@ async function removeSealed(folder) {
   }
 }
 
-async function sealedOutput() {
+async function removeUnshown(folder) {
+  if (!navigator.locks) return;
+  const { held = [] } = await navigator.locks.query();
+  const shown = new Set(held.map((lock) => lock.name));
+  for await (const name of folder.keys()) {
+    if (!name.startsWith(OPENED) || shown.has(name)) continue;
+    try {
+      await folder.removeEntry(name);
+    } catch {
+      // Still open in a worker whose page let go of it: removed at the next start.
+    }
+  }
+}
+
+async function removeLeftovers() {
   const folder = await privateFolder();
-  if (!folder) return new BlobBuilder();
+  if (!folder) return;
+  await removeSealed(folder);
+  await removeUnshown(folder);
+}
+
+async function sealedSpool() {
+  const folder = await privateFolder();
+  if (!folder) return new BlobSpool(readSlice);
   await removeSealed(folder);
   const name = `${SEALING}${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const handle = await folder.getFileHandle(name, { create: true });
-  const access = await handle.createSyncAccessHandle();
   lastSealed = name;
-  let at = 0;
-  return {
-    add(bytes) {
-      at += access.write(bytes, { at });
-    },
-    async blob(type) {
-      access.close();
-      const file = await handle.getFile();
-      return file.slice(0, file.size, type);
-    },
-    async discard() {
-      access.close();
-      await folder.removeEntry(name);
-    },
-  };
+  return privateFileSpool(folder, name);
+}
+
+// `shownAs` is the name the page holds a lock on while it shows these records ("" where
+// it has no Web Locks); `asBytes`, whether this worker reads only bytes (BytesFile).
+async function openedSpool(shownAs, asBytes) {
+  if (asBytes) return new BytesSpool();
+  const folder = await privateFolder();
+  if (!folder || !navigator.locks || !shownAs.startsWith(OPENED)) return new BlobSpool(readSlice);
+  await removeUnshown(folder);
+  return privateFileSpool(folder, shownAs);
 }
 
 // A Blob the page sent as its bytes (api.js's asBytes, where this worker cannot read
@@ -220,6 +191,19 @@ async function boot(loader) {
   return { browser, loadLater, info: toJs(browser.boot(crypto)) };
 }
 
+// The result of `work` (a Python call that writes into `spool`) with what it wrote as a
+// Blob of `type` under `key`; after an error, or an exception, nothing is kept.
+async function kept(spool, key, type, work) {
+  let blob = null;
+  try {
+    const result = toJs(work());
+    if (!result.error) blob = await spool.finish(type);
+    return blob ? { ...result, [key]: blob } : result;
+  } finally {
+    if (!blob) await spool.discard();
+  }
+}
+
 // Operations that may read or write DICOM, and so need pydicom loaded first.
 const USES_DICOM = new Set(["describe", "seal"]);
 
@@ -235,30 +219,20 @@ function operationsOf(browser) {
     passphraseStrength: (passphrase) => browser.passphrase_strength(passphrase),
     async seal(entries, request, progress) {
       // Each chunk is a Uint8Array of its own (Python copies it out of the wasm heap).
-      const sealed = await sealedOutput();
+      const sealed = await sealedSpool();
       const files = entries.map(asInput);
-      const result = toJs(
-        browser.seal(files, JSON.stringify(request), readSlice, (chunk) => sealed.add(chunk), progress),
+      return kept(sealed, "file", "application/octet-stream", () =>
+        browser.seal(files, JSON.stringify(request), readSlice, (chunk) => sealed.append(chunk), progress),
       );
-      if (result.error) {
-        await sealed.discard();
-        return result;
-      }
-      return { ...result, file: await sealed.blob("application/octet-stream") };
     },
-    open(file, request, progress) {
-      // The verified ZIP comes as a Blob (orthoshare.browser.jsio.BlobSpool); a slice
-      // gives it its type and refers to the same bytes, copying none.
-      const held = file instanceof BytesFile;
-      const result = toJs(
-        browser.open_(file, JSON.stringify(request), readSlice, progress, held ? joinBytes : undefined),
+    async open(file, request, shownAs, progress) {
+      // Python writes the decrypted ZIP into the spool and verifies it there; only then
+      // does the page get it, as one Blob (a File on disk where there is a private file
+      // system), from which every preview and Save reads.
+      const records = await openedSpool(shownAs, file instanceof BytesFile);
+      return kept(records, "bundle", "application/zip", () =>
+        browser.open_(file, JSON.stringify(request), readSlice, records, progress),
       );
-      if (result.error) return result;
-      const bundle = held
-        ? new Blob([result.bundle.bytes], { type: "application/zip" })
-        : result.bundle.slice(0, result.bundle.size, "application/zip");
-      const { manifest, entries, groups, cover, layout, made_up_patient_id } = result;
-      return { manifest, entries, groups, cover, layout, made_up_patient_id, bundle };
     },
   };
 }
@@ -269,9 +243,8 @@ export function serve(loader) {
   let loadLater = null;
   const booted = boot(loader).then(
     async ({ browser, info, ...rest }) => {
-      // Sealed files left by workers that were cancelled or closed.
-      const folder = await privateFolder();
-      if (folder) await removeSealed(folder);
+      // Sealed files and opened records left by workers that were cancelled or closed.
+      await removeLeftovers();
       operations = operationsOf(browser);
       loadLater = rest.loadLater;
       postMessage({ kind: "ready", version: info.version });

@@ -384,6 +384,59 @@ def test_on_a_site_the_sealed_file_goes_to_disk_as_it_is_made_and_only_the_last_
     assert pipeline.list_(second, [age.ScryptIdentity(PASSPHRASE)]).entries
 
 
+def opened_files(page: Page) -> list[tuple[str, int]]:
+    return [
+        (name, size)
+        for name, size in page.evaluate(LIST_PRIVATE_FILES)
+        if name.startswith("opened-")
+    ]
+
+
+def open_with_key(page: Page, sealed: Path, identity: age.X25519Identity) -> None:
+    page.click("#tab-open")
+    page.set_input_files("#pick-sealed", str(sealed))
+    page.wait_for_selector("#open-key-fields:not([hidden])")
+    page.fill("#identity-text", age.format_identity_file(identity))
+    page.click("#open-button")
+    assert wait_for_state(page, "done", "error") == "done", page.text_content("#open-message")
+
+
+def test_on_a_site_opened_records_stay_on_disk_only_while_a_page_shows_them(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    identity = age.X25519Identity.generate()
+    sealed = seal_with_cli(tmp_path, records, identity.recipient)
+    records_size = len(age.decrypt_bytes(sealed.read_bytes(), [identity]))
+    open_page(page, site)
+    open_with_key(page, sealed, identity)
+    [(first, size)] = opened_files(page)
+    assert size == records_size
+    # What the page shows and saves is read from that file.
+    page.click("#all-files > summary")
+    with page.expect_download() as download:
+        page.click("button[aria-label='Save ORIGINAL/raw.bin']")
+    saved = tmp_path / "saved.bin"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == records["raw.bin"]
+
+    # Another tab's records are its own: the first tab's stay while it shows them.
+    other = page.context.new_page()
+    open_page(other, site)
+    open_with_key(other, sealed, identity)
+    both = dict(opened_files(other))
+    assert first in both and len(both) == 2
+    other.close()
+
+    # Records opened again replace the first tab's copy, and the closed tab's goes too;
+    # a page started afresh keeps none.
+    open_with_key(page, sealed, identity)
+    [(again, size)] = opened_files(page)
+    assert again not in both and size == records_size
+    page.reload()
+    open_page(page, site)
+    assert opened_files(page) == []
+
+
 @pytest.mark.parametrize("lacking", ["WebAssembly", "DecompressionStream"])
 def test_a_browser_too_old_is_told_in_one_sentence_which_browsers_work(
     page: Page, site: str, lacking: str

@@ -2,7 +2,7 @@
 // opened bundle or error result must hold.
 
 import { js } from "./boot.mjs";
-import { blobBytes, FakeFile, makeBlob, readSlice } from "./fake_files.mjs";
+import { blobBytes, FakeFile, HeldRecords, readSlice } from "./fake_files.mjs";
 import { check, equalBytes, sha256 } from "./harness.mjs";
 
 /** The details of every sample seal. */
@@ -28,10 +28,16 @@ export function sealToBuffer(browser, files, request) {
   return { result, chunks, steps, sealed: Buffer.concat(chunks) };
 }
 
-/** Open the bytes `sealed` as a file named `name`; return open_'s result as a JS object. */
+/**
+ * Open the bytes `sealed` as a file named `name`; return open_'s result as a JS object,
+ * with the records it kept as `bundle` (a Blob, as the worker gives the page) and
+ * `records` (the HeldRecords), unless it is an error.
+ */
 export function openSealed(browser, name, sealed, request, progress) {
   const file = new FakeFile(name, sealed);
-  return js(browser.open_(file, JSON.stringify(request), readSlice, progress, makeBlob));
+  const records = new HeldRecords();
+  const opened = js(browser.open_(file, JSON.stringify(request), readSlice, records, progress));
+  return opened.error ? opened : { ...opened, bundle: records.blob(), records };
 }
 
 /** Whether a bundle's entry is one of the files sealed, not a DICOM object made of one. */

@@ -18,7 +18,7 @@ export class FakeFile {
 /** What readSlice was asked for: calls, the largest slice, and calls per File or Blob. */
 export const reads = { calls: 0, largest: 0, of: new Map() };
 
-/** The read_slice Python is given: bytes `start` to `end` of a FakeFile or HeldBlob. */
+/** The read_slice Python is given: bytes `start` to `end` of a FakeFile. */
 export function readSlice(file, start, end) {
   reads.calls += 1;
   reads.largest = Math.max(reads.largest, end - start);
@@ -33,23 +33,30 @@ export function plainBytes(buffer) {
 }
 
 /**
- * open_ spools the decrypted ZIP into Blobs and reads it back with read_slice. The worker
- * reads a Blob synchronously with FileReaderSync; Node can read one only asynchronously
- * (blob.arrayBuffer()), which Python cannot wait for. So here open_ gets this makeBlob:
- * its Blobs are real ones, which the checks slice and read as the page does, that also
- * hold their bytes in `data`, which readSlice reads (as for a FakeFile). `parts` counts
- * what each was made of.
+ * Where open_ keeps the decrypted ZIP (the worker's spools.js, in the page): appended
+ * Uint8Arrays, read back in slices. It counts its reads, and `blob()` gives a real Blob
+ * of its bytes, which the checks slice and read as the page does.
  */
-export class HeldBlob extends Blob {
-  constructor(parts) {
-    super(parts);
-    this.parts = parts.length;
-    this.data = Buffer.concat(parts.map((part) => (part instanceof HeldBlob ? part.data : part)));
+export class HeldRecords {
+  parts = [];
+  reads = 0;
+  #whole = null;
+
+  append(bytes) {
+    if (this.#whole) throw new Error("appended after reading began");
+    this.parts.push(Buffer.from(bytes));
+  }
+
+  read(start, end) {
+    this.reads += 1;
+    this.#whole ??= Buffer.concat(this.parts);
+    return plainBytes(this.#whole.subarray(start, end));
+  }
+
+  blob() {
+    return new Blob(this.#whole ? [this.#whole] : this.parts);
   }
 }
-
-/** The make_blob open_ is given: a HeldBlob of `parts`. */
-export const makeBlob = (parts) => new HeldBlob(parts);
 
 /** Bytes `start` to `end` of a Blob, read as the page reads them. */
 export async function blobBytes(blob, start = 0, end = blob.size) {

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from orthoshare import age
 from orthoshare.age.interfaces import Identity
-from orthoshare.browser.jsio import BlobSpool
+from orthoshare.browser.jsio import Spool
 
 OUTCOMES: dict[str, type[age.AgeError] | None] = {
     "success": None,
@@ -65,9 +65,7 @@ def check(data: JSBytes) -> dict[str, str]:
     released = bytearray()
     error: age.AgeError | None = None
     try:
-        reader = age.Decryptor(
-            io.BytesIO(body), identities, armor=fields.get("armored") == "yes"
-        )
+        reader = age.Decryptor(io.BytesIO(body), identities, armor=fields.get("armored") == "yes")
         for chunk in reader.chunks():
             released += chunk
     except age.AgeError as e:
@@ -89,49 +87,47 @@ def encrypt_for(data: JSBytes, recipient: str) -> bytes:
     return age.encrypt_bytes(data.to_bytes(), [age.X25519Recipient.parse(recipient)])
 
 
-def spool_round_trip(
-    sizes: list[int], fold: int, make_blob: Any, read_slice: Any
-) -> tuple[str, Any, str]:
-    """Write pieces of ``sizes`` into a :class:`BlobSpool` folding every ``fold`` bytes; read back.
+def spool_round_trip(sizes: list[int], store: Any) -> tuple[str, str]:
+    """Write pieces of ``sizes`` into a :class:`Spool` kept by ``store``; read back.
 
-    Returns ``(problem, the spool's Blob, the sha256 of what was written)``;
-    ``problem`` is "" when reads, seeks and the refusal of misplaced writes agree.
+    Returns ``(problem, the sha256 of what was written)``; ``problem`` is ""
+    when reads, seeks and the refusal of misplaced writes agree.
     """
     data = os.urandom(sum(sizes))
     digest = hashlib.sha256(data).hexdigest()
-    spool = BlobSpool(read_slice, make_blob, fold=fold)
+    spool = Spool(store, block=4096)
     at = 0
     for size in sizes:
         if spool.write(data[at : at + size]) != size:
-            return f"short write at {at}", None, digest
+            return f"short write at {at}", digest
         at += size
     if spool.seek(0, io.SEEK_END) != len(data) or spool.tell() != len(data):
-        return "the end is not where the data ends", None, digest
+        return "the end is not where the data ends", digest
     spool.seek(0)
     if data and _accepts_write(spool, b"x"):
-        return "a write before the end was accepted", None, digest
+        return "a write before the end was accepted", digest
     buffered = io.BufferedReader(spool, buffer_size=100)
     if buffered.read(7) != data[:7] or buffered.read() != data[7:]:
-        return "reading back differs", None, digest
-    # Reads across every write's end and every folded Blob's end.
-    for end in sorted({*itertools.accumulate(sizes), *range(0, len(data), fold)}):
+        return "reading back differs", digest
+    # Reads across every write's end and every block's end.
+    for end in sorted({*itertools.accumulate(sizes), *range(0, len(data), 4096)}):
         start = max(end - 3, 0)
         spool.seek(start)
         if spool.read(7) != data[start : start + 7]:
-            return f"reading 7 bytes at {start} differs", None, digest
+            return f"reading 7 bytes at {start} differs", digest
     spool.seek(len(data) - 2 if data else 0)
     if spool.read(10) != data[-2:]:
-        return "reading over the end differs", None, digest
+        return "reading over the end differs", digest
     spool.seek(len(data) + 5)
     if spool.read(10) != b"" or spool.tell() != len(data) + 5:
-        return "reading past the end gave bytes", None, digest
+        return "reading past the end gave bytes", digest
     spool.seek(0, io.SEEK_END)
     if _accepts_write(spool, b"x"):
-        return "a write after reading began was accepted", None, digest
-    return "", spool.blob(), digest
+        return "a write after reading began was accepted", digest
+    return "", digest
 
 
-def _accepts_write(spool: BlobSpool, data: bytes) -> bool:
+def _accepts_write(spool: Spool, data: bytes) -> bool:
     try:
         spool.write(data)
     except io.UnsupportedOperation:

@@ -35,7 +35,7 @@ import { checkErrors } from "./errors.mjs";
 import { sampleFiles } from "./fake_files.mjs";
 import { results } from "./harness.mjs";
 import { checkDescribe, checkPassphraseHelpers } from "./queries.mjs";
-import { checkBlobSpool, checkExchange, checkKeyRoundTrips, checkPassphraseRoundTrip } from "./round_trips.mjs";
+import { checkSpool, checkExchange, checkKeyRoundTrips, checkPassphraseRoundTrip } from "./round_trips.mjs";
 
 // dist/web/crypto.js and web/crypto.js are ES modules in a package without "type":
 // Node detects that and says so on every import; nothing to act on here.
@@ -76,7 +76,7 @@ async function main() {
   const byPassphrase = await checkPassphraseRoundTrip({ browser, files, passphrase });
   const { alice, byKey } = await checkKeyRoundTrips({ browser, files });
   await checkErrors({ browser, checks, files, passphrase, alice, byPassphrase, byKey });
-  await checkBlobSpool({ pyodide, checks });
+  await checkSpool({ pyodide, checks });
   await checkPassphraseHelpers({ browser, passphrase });
   const exchange = option("--exchange");
   if (exchange) await checkExchange({ browser, files, passphrase, exchange, alice, byPassphrase, byKey });

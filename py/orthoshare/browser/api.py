@@ -17,7 +17,7 @@ Node tests read in-memory buffers with the very same Python code.
 The work itself is :mod:`orthoshare.pipeline`'s, as on the command line:
 :func:`seal` is :func:`~orthoshare.pipeline.seal_to` writing to the worker's
 ``write_chunk``; :func:`open_` is :func:`~orthoshare.pipeline.decrypt_and_verify`
-into a spool of JS Blobs, and returns nothing before the whole file
+into a store the worker keeps, and returns nothing before the whole file
 authenticated and every file in it matched the manifest.
 """
 
@@ -41,9 +41,9 @@ from ..request import PatientsRequest, RequestError, SealRequest, identities_fro
 from ..request import parse_recipient as _parse_recipient
 from ..views import load_views
 from .files import READ_PIECE, BlobInput, name_of
-from .jsio import BlobSpool, ChunkWriter, open_blob
+from .jsio import ChunkWriter, Spool, open_blob
 from .primitives import JSPrimitives
-from .results import Result, answers_errors, error_result, given, progress_of
+from .results import Result, answers_errors, error_result, progress_of
 
 __all__ = [
     "boot",
@@ -209,7 +209,7 @@ def inspect(file: Any, read_slice: Any) -> Result:
 
 @answers_errors
 def open_(
-    file: Any, request_json: Any, read_slice: Any, progress: Any = None, make_blob: Any = None
+    file: Any, request_json: Any, read_slice: Any, records: Any, progress: Any = None
 ) -> Result:
     """Decrypt the sealed ``file`` and verify all of it; return the bundle only if it is intact.
 
@@ -220,26 +220,24 @@ def open_(
     request_json : str
         ``{"passphrase": str}`` or ``{"identities": identity file text}``.
     read_slice : JS function
-        Also reads the decrypted ZIP back from the Blobs it is spooled to
-        (:class:`~orthoshare.browser.jsio.BlobSpool`) to verify it.
+        Reads the sealed file (see :class:`~orthoshare.browser.jsio.SliceReader`).
+    records : JS object
+        Where the decrypted ZIP is kept, with ``append(Uint8Array)`` and
+        ``read(start, end)`` (see :class:`~orthoshare.browser.jsio.Spool`):
+        the worker's spool (``web/spools.js``). It is written in order, read
+        back to verify it, and after a result without an error holds exactly
+        the verified ZIP; after an error, discard it.
     progress : JS function, optional
         ``progress(step, done, total)`` reports "decrypting" (bytes of the
         file) then "verifying" (bytes of the records).
-    make_blob : JS function, optional
-        ``make_blob(parts)`` makes the spool's Blobs from a JS array of
-        Uint8Arrays or of Blobs: ``new Blob(parts)`` when not given, as
-        in the worker. Node, which cannot read a Blob synchronously, passes
-        one whose Blobs its ``read_slice`` can read.
 
     Returns
     -------
     dict
-        ``{"manifest", "bundle", "entries", "groups", "cover", "layout",
+        ``{"manifest", "entries", "groups", "cover", "layout",
         "made_up_patient_id"}``:
-        ``bundle`` is the verified ZIP as a ``Blob`` (made by ``make_blob``,
-        without a type);
         each entry is ``{"path", "offset", "size", "media_type", "kind"}``
-        where ``bundle.slice(offset, offset + size)`` holds that file's bytes
+        where bytes ``offset`` to ``offset + size`` of ``records`` are that file's
         (every member is stored), with the sender's ``label`` and ``view`` (its
         code, its ``view_meaning`` as a person reads it, and its ``slot`` and
         ``flip`` in the records composite, :func:`orthoshare.chart.placement`)
@@ -259,7 +257,7 @@ def open_(
     _require_backend()
     identities = identities_from_json(request_json)
     size = int(file.size)
-    spool = BlobSpool(read_slice, make_blob if given(make_blob) else None, block=READ_PIECE)
+    spool = Spool(records, block=READ_PIECE)
     # Buffered to give the spool few, large writes (it caches what it reads itself).
     spooled = io.BufferedRandom(spool, buffer_size=READ_PIECE)
     try:
@@ -297,7 +295,6 @@ def open_(
         }
     return {
         "manifest": _manifest_dict(manifest),
-        "bundle": spool.blob(),
         "entries": entries,
         "groups": [asdict(group) for group in chart(manifest)],
         "cover": cover_entry,

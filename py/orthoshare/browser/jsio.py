@@ -10,10 +10,10 @@ Nothing here knows which: the same code runs in both places.
 - :class:`SliceReader`: a JS ``File``/``Blob`` as a seekable binary stream.
 - :class:`ChunkWriter`: a sink that hands its bytes to a JS function in
   pieces of at least :data:`PIECE` bytes, so the boundary is crossed rarely.
-- :class:`BlobSpool`: a file written once from start to end, then read,
-  whose bytes go into JS Blobs rather than the wasm heap (which can only
-  grow and is capped at 4 GiB) or one JS array; the decrypted ZIP is verified
-  in it and then handed to the page as one ``Blob``, without a copy.
+- :class:`Spool`: a file written once from start to end, then read, whose
+  bytes a JS store keeps (on disk where the browser allows it) rather than
+  the wasm heap; the decrypted ZIP is verified in it, and the worker then
+  hands the store's bytes to the page as one ``Blob``, without a copy.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import js
 from pyodide.ffi import JsException, to_js
 
 #: How much is read or written per call across the boundary.
@@ -30,9 +29,6 @@ PIECE = 1 << 20
 # What open_blob's buffer holds: it only saves pydicom's and zipfile's many small
 # reads a Python call each; SliceReader's block is what saves calls to JS.
 _SMALL_READS = 64 << 10
-
-#: How many bytes :class:`BlobSpool` gathers in JS arrays before making them a ``Blob``.
-FOLD = 32 << 20
 
 
 def _as_bytes_view(buffer: Any) -> memoryview:
@@ -155,84 +151,41 @@ class ChunkWriter:
             self._pending.clear()
 
 
-def _new_blob(parts: Any) -> Any:
-    return js.Blob.new(parts)
+def _read_kept(store: Any, start: int, end: int) -> Any:
+    return store.read(start, end)
 
 
-class BlobSpool(SliceReader):
-    """A seekable file written once from start to end, then read, kept in JS Blobs.
+class Spool(SliceReader):
+    """A seekable file written once from start to end, then read, kept by a JS ``store``.
 
-    Writes are copied into one JS ``Uint8Array`` of ``fold`` bytes; each time
-    it is full, its bytes become a ``Blob`` (``make_blob(parts)``, ``new
-    Blob(parts)`` by default, which copies them) and it is filled again. The
-    first read joins those Blobs into one, :meth:`blob`, and reads it through
-    ``read_slice`` like :class:`SliceReader`. Seeks are free at any time; a
-    write must come before any read and at the end.
-
-    Why Blobs: a browser keeps a ``Blob``'s bytes in its blob storage, outside
-    the page's JS heap, and may page them to disk; so while a file of
-    gigabytes is decrypted the worker holds ``fold`` bytes of it, always in
-    the same array (no garbage left for the collector). Only a worker can
-    read a ``Blob`` synchronously (``FileReaderSync``), which Python needs
-    here; elsewhere (Node) pass a ``make_blob`` whose Blobs the given
-    ``read_slice`` can read.
+    ``store.append(Uint8Array)`` keeps each write, after those before it, and
+    ``store.read(start, end)`` gives those bytes back as a ``Uint8Array``.
+    Where they live is the worker's choice (``web/spools.js``): a file in the
+    origin's private file system, or Blobs; never the wasm heap, which can
+    only grow and is capped at 4 GiB. Reads go through a block cache as in
+    :class:`SliceReader`. Seeks are free at any time; a write must come
+    before any read and at the end.
     """
 
-    def __init__(
-        self,
-        read_slice: Any,
-        make_blob: Any = None,
-        *,
-        fold: int = FOLD,
-        name: str = "the decrypted file",
-        block: int = PIECE,
-    ) -> None:
-        super().__init__(None, 0, read_slice, name, block=block)
-        self._make_blob = _new_blob if make_blob is None else make_blob
-        self._fold = fold
-        self._parts = js.Array.new()  # Blobs of `fold` bytes each
-        self._staging: Any = None  # a Uint8Array of `fold` bytes, made on the first write
-        self._staged = 0
-        self._sealed = False
+    def __init__(self, store: Any, *, name: str = "the decrypted file", block: int = PIECE) -> None:
+        super().__init__(store, 0, _read_kept, name, block=block)
+        self._reading = False
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any, /) -> int:
-        if self._sealed:
+        if self._reading:
             raise io.UnsupportedOperation("written after reading began")
         if self._position != self._size:
             raise io.UnsupportedOperation("written elsewhere than at the end")
         view = _as_bytes_view(data)
-        if view and self._staging is None:
-            self._staging = js.Uint8Array.new(self._fold)
-        done = 0
-        while done < len(view):
-            count = min(len(view) - done, self._fold - self._staged)
-            end = self._staged + count
-            self._staging.subarray(self._staged, end).assign(view[done : done + count])
-            self._staged, done = end, done + count
-            if self._staged == self._fold:
-                self._fold_staged()
+        if view:
+            self._blob.append(to_js(view))
         self._size += len(view)
         self._position = self._size
         return len(view)
 
-    def _fold_staged(self) -> None:
-        if self._staged:
-            self._parts.push(self._make_blob(js.Array.of(self._staging.subarray(0, self._staged))))
-            self._staged = 0
-
-    def blob(self) -> Any:
-        """Everything written, as one ``Blob``; no write is accepted after this."""
-        if not self._sealed:
-            self._fold_staged()
-            self._blob = self._make_blob(self._parts)
-            self._parts = js.Array.new()
-            self._staging = None
-            self._sealed = True
-        return self._blob
-
     def readinto(self, buffer: Any) -> int:
-        self.blob()
+        self._reading = True
         return super().readinto(buffer)
