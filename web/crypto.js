@@ -93,6 +93,53 @@ export function chacha20poly1305Open(key, nonce, ciphertext) {
   }
 }
 
+// The messages of a …Each call: message i is bytes i * size to (i + 1) * size of `data`
+// (the last may be shorter) under the i-th 12-byte nonce of `nonces`.
+function messages(nonces, data, size) {
+  checkBytes(nonces, "nonces");
+  checkBytes(data, "data");
+  const count = nonces.length / NONCE_BYTES;
+  if (!Number.isInteger(size) || size < 1 || !Number.isInteger(count) || !((count - 1) * size < data.length && data.length <= count * size)) {
+    throw new RangeError(`${nonces.length} bytes of nonces do not fit ${data.length} bytes in ${size}`);
+  }
+  return Array.from({ length: count }, (_, i) => [nonces.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES), data.subarray(i * size, (i + 1) * size)]);
+}
+
+/**
+ * chacha20poly1305Seal of many messages in one call (see messages): each sealed message,
+ * one after the other. Python makes the nonces (age's STREAM); one call instead of one a
+ * chunk is what this saves, each call across the Python–JS boundary being dear.
+ */
+export function chacha20poly1305SealEach(key, nonces, plaintext, size) {
+  checkBytes(key, "key", KEY_BYTES);
+  const each = messages(nonces, plaintext, size);
+  const sealed = new Uint8Array(plaintext.length + each.length * TAG_BYTES);
+  let at = 0;
+  for (const [nonce, message] of each) {
+    sealed.set(sodium.crypto_aead_chacha20poly1305_ietf_encrypt(message, null, null, nonce, key), at);
+    at += message.length + TAG_BYTES;
+  }
+  return sealed;
+}
+
+/**
+ * chacha20poly1305Open of many messages in one call (see messages): the plaintexts, one
+ * after the other, or null when any message does not authenticate.
+ */
+export function chacha20poly1305OpenEach(key, nonces, ciphertext, size) {
+  checkBytes(key, "key", KEY_BYTES);
+  const each = messages(nonces, ciphertext, size);
+  const opened = new Uint8Array(Math.max(0, ciphertext.length - each.length * TAG_BYTES));
+  let at = 0;
+  for (const [nonce, message] of each) {
+    const plaintext = chacha20poly1305Open(key, nonce, message);
+    if (plaintext === null) return null;
+    opened.set(plaintext, at);
+    at += plaintext.length;
+  }
+  return opened;
+}
+
 /**
  * X25519 (RFC 7748): the u-coordinate of scalar * point, 32 bytes.
  * For a low-order point the true result is all zeros; libsodium refuses to compute it

@@ -54,10 +54,12 @@ after(() => {
   }
 });
 
-test("exports exactly the five functions Python uses", () => {
+test("exports exactly the seven functions Python uses", () => {
   assert.deepEqual(Object.keys(crypto).sort(), [
     "chacha20poly1305Open",
+    "chacha20poly1305OpenEach",
     "chacha20poly1305Seal",
+    "chacha20poly1305SealEach",
     "ready",
     "scrypt",
     "x25519",
@@ -132,6 +134,51 @@ test("ChaCha20-Poly1305 open returns null for anything forged, and never throws 
   for (const [name, args] of Object.entries(forgeries)) {
     assert.equal(crypto.chacha20poly1305Open(...args), null, name);
   }
+});
+
+// Three STREAM-like nonces (counters 0, 1, 2; the last flagged final) and messages of
+// 100, 100 and 37 bytes: what a …Each call gives must be what one call a message gives.
+const EACH_SIZE = 100;
+const EACH_PLAINTEXT = Uint8Array.from({ length: 2 * EACH_SIZE + 37 }, (_, i) => (i * 13) & 0xff);
+const EACH_NONCES = hex("000000000000000000000000" + "000000000000000000000100" + "000000000000000000000201");
+
+function oneByOne(seal, key, nonces, data, size) {
+  const parts = [];
+  for (let i = 0; i * 12 < nonces.length; i++) {
+    parts.push(seal(key, nonces.subarray(i * 12, i * 12 + 12), data.subarray(i * size, (i + 1) * size)));
+  }
+  return Buffer.concat(parts);
+}
+
+test("ChaCha20-Poly1305 seals and opens many messages in one call as one call each would", () => {
+  const sealed = crypto.chacha20poly1305SealEach(CHUNK_KEY, EACH_NONCES, EACH_PLAINTEXT, EACH_SIZE);
+  const expected = oneByOne(crypto.chacha20poly1305Seal, CHUNK_KEY, EACH_NONCES, EACH_PLAINTEXT, EACH_SIZE);
+  assert.equal(toHex(sealed), toHex(expected));
+  assert.equal(sealed.length, EACH_PLAINTEXT.length + 3 * 16);
+  const opened = crypto.chacha20poly1305OpenEach(CHUNK_KEY, EACH_NONCES, sealed, EACH_SIZE + 16);
+  assert.equal(toHex(opened), toHex(EACH_PLAINTEXT));
+  assert.equal(crypto.chacha20poly1305OpenEach(CHUNK_KEY, new Uint8Array(), new Uint8Array(), 116).length, 0);
+});
+
+test("ChaCha20-Poly1305 opening many messages gives null if any one is forged", () => {
+  const sealed = crypto.chacha20poly1305SealEach(CHUNK_KEY, EACH_NONCES, EACH_PLAINTEXT, EACH_SIZE);
+  for (const index of [0, EACH_SIZE + 16 + 5, sealed.length - 1]) {
+    const forged = sealed.slice();
+    forged[index] ^= 1;
+    assert.equal(crypto.chacha20poly1305OpenEach(CHUNK_KEY, EACH_NONCES, forged, EACH_SIZE + 16), null, `byte ${index}`);
+  }
+  // Messages swapped: each under the other's nonce.
+  const swapped = Buffer.concat([sealed.subarray(116, 232), sealed.subarray(0, 116), sealed.subarray(232)]);
+  assert.equal(crypto.chacha20poly1305OpenEach(CHUNK_KEY, EACH_NONCES, swapped, EACH_SIZE + 16), null);
+});
+
+test("ChaCha20-Poly1305 of many messages throws when the nonces do not fit the data", () => {
+  const seal = (nonces, data, size) => () => crypto.chacha20poly1305SealEach(CHUNK_KEY, nonces, data, size);
+  assert.throws(seal(EACH_NONCES.subarray(0, 24), EACH_PLAINTEXT, EACH_SIZE), RangeError); // too few nonces
+  assert.throws(seal(EACH_NONCES, EACH_PLAINTEXT.subarray(0, 200), EACH_SIZE), RangeError); // too many
+  assert.throws(seal(EACH_NONCES.subarray(0, 30), EACH_PLAINTEXT, EACH_SIZE), RangeError); // not whole nonces
+  assert.throws(seal(EACH_NONCES, EACH_PLAINTEXT, 0), RangeError);
+  assert.throws(seal(EACH_NONCES, [1, 2, 3], EACH_SIZE), TypeError);
 });
 
 test("ChaCha20-Poly1305 throws for a wrong argument (a bug, not a forgery)", () => {

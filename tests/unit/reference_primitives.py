@@ -27,6 +27,9 @@ from orthoshare.age.primitives import (
     NONCE_SIZE,
     TAG_SIZE,
     AuthenticationError,
+    Buffer,
+    open_one_by_one,
+    seal_one_by_one,
 )
 
 __all__ = [
@@ -173,6 +176,12 @@ class _ReferenceAEAD:
 
     def open(self, nonce: bytes, ciphertext: bytes) -> bytes:
         return aead_open(self._key, nonce, ciphertext)
+
+    def seal_each(self, nonces: bytes, plaintext: Buffer, size: int) -> bytes:
+        return seal_one_by_one(self, nonces, plaintext, size)
+
+    def open_each(self, nonces: bytes, ciphertext: Buffer, size: int) -> bytes:
+        return open_one_by_one(self, nonces, ciphertext, size)
 
 
 # --- X25519 (RFC 7748 section 5) ---------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 from orthoshare import age
 from orthoshare.age.format import parse_header
-from orthoshare.age.stream import CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE
+from orthoshare.age.stream import BATCH, CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE
 
 SIZES = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE, 3 * CHUNK_SIZE + 1]
 IDENTITY = age.X25519Identity.generate()
@@ -184,3 +184,25 @@ def test_decrypt_file_and_encrypt_file_round_trip(tmp_path: Path) -> None:
     age.decrypt_file(tmp_path / "sealed.age", tmp_path / "opened", [IDENTITY])
     assert (tmp_path / "opened").read_bytes() == plaintext
     assert sorted(p.name for p in tmp_path.iterdir()) == ["opened", "plain", "sealed.age"]
+
+
+# Chunks in the middle of a batch (opened many in one call), its first and last, and
+# the ones after the last full batch (opened one at a time).
+@pytest.mark.parametrize("damaged_chunk", [0, 3, BATCH - 1, BATCH, 2 * BATCH + 1, 3 * BATCH])
+def test_damage_inside_a_batch_releases_exactly_the_chunks_before_it(damaged_chunk: int) -> None:
+    plaintext, sealed, start = sealed_with_chunks(3 * BATCH * CHUNK_SIZE + 10)
+    damaged = flip(sealed, start + damaged_chunk * ENCRYPTED_CHUNK_SIZE + 5)
+    released = bytearray()
+    with pytest.raises(age.PayloadError, match=f"chunk {damaged_chunk} failed authentication"):
+        for chunk in age.Decryptor(io.BytesIO(damaged), [IDENTITY]).chunks():
+            released += chunk
+    assert bytes(released) == plaintext[: damaged_chunk * CHUNK_SIZE]
+
+
+@pytest.mark.parametrize("chunks", [BATCH - 1, BATCH, BATCH + 1, 2 * BATCH])
+def test_payloads_around_a_whole_batch_of_full_chunks_round_trip(chunks: int) -> None:
+    for size in (chunks * CHUNK_SIZE, chunks * CHUNK_SIZE + 1):
+        plaintext, sealed, _ = sealed_with_chunks(size)
+        assert age.decrypt_bytes(sealed, [IDENTITY]) == plaintext
+        with pytest.raises(age.PayloadError):
+            age.decrypt_bytes(sealed[: -ENCRYPTED_CHUNK_SIZE // 2], [IDENTITY])

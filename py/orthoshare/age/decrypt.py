@@ -148,7 +148,7 @@ class Decryptor(io.RawIOBase):
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         while not self._unread:
-            chunk = self._stream.next_chunk()
+            chunk = self._stream.next_chunks()
             if chunk is None:
                 return 0
             self._unread = memoryview(chunk)
@@ -158,11 +158,11 @@ class Decryptor(io.RawIOBase):
         return size
 
     def chunks(self) -> Iterator[bytes]:
-        """Yield the remaining plaintext one authenticated chunk at a time."""
+        """Yield the remaining plaintext, a chunk or more at a time, each authenticated."""
         if self._unread:
             yield bytes(self._unread)
             self._unread = memoryview(b"")
-        while (chunk := self._stream.next_chunk()) is not None:
+        while (chunk := self._stream.next_chunks()) is not None:
             yield chunk
 
 

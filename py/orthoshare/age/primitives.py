@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
+
+#: What the ``…_each`` methods take: bytes, a bytearray or a memoryview of bytes.
+Buffer = bytes | bytearray | memoryview
 
 KEY_SIZE = 32
 NONCE_SIZE = 12
@@ -28,7 +32,14 @@ class AuthenticationError(Exception):
 
 
 class AEAD(Protocol):
-    """ChaCha20-Poly1305 bound to one 32-byte key."""
+    """ChaCha20-Poly1305 bound to one 32-byte key.
+
+    The ``…_each`` methods do many messages in one call, for STREAM's chunks:
+    message ``i`` is bytes ``i * size`` to ``(i + 1) * size`` of the data (the
+    last may be shorter), under the ``i``-th 12-byte nonce of ``nonces`` (their
+    concatenation). The caller makes the nonces; a backend where calls are
+    dear (the page's, across the Python-JS boundary) makes one call of many.
+    """
 
     def seal(self, nonce: bytes, plaintext: bytes) -> bytes:
         """Return ``ciphertext || tag`` for a 12-byte nonce and no associated data."""
@@ -37,6 +48,40 @@ class AEAD(Protocol):
     def open(self, nonce: bytes, ciphertext: bytes) -> bytes:
         """Return the plaintext, or raise :class:`AuthenticationError`."""
         ...
+
+    def seal_each(self, nonces: bytes, plaintext: Buffer, size: int) -> bytes:
+        """Return each message of ``plaintext`` sealed, one after the other."""
+        ...
+
+    def open_each(self, nonces: bytes, ciphertext: Buffer, size: int) -> bytes:
+        """Return the plaintexts one after the other, or raise
+        :class:`AuthenticationError` if any message fails (none is returned then)."""
+        ...
+
+
+def _messages(nonces: bytes, data: Buffer, size: int) -> Iterator[tuple[bytes, bytes]]:
+    """Each (nonce, message) of an ``..._each`` call, as :class:`AEAD` describes them."""
+    view = memoryview(data).cast("B")
+    count = len(nonces) // NONCE_SIZE
+    if len(nonces) != count * NONCE_SIZE or not (count - 1) * size < len(view) <= count * size:
+        raise ValueError(f"{len(nonces)} bytes of nonces do not fit {len(view)} bytes in {size}")
+    for i in range(count):
+        nonce = nonces[i * NONCE_SIZE : (i + 1) * NONCE_SIZE]
+        yield nonce, bytes(view[i * size : (i + 1) * size])
+
+
+def seal_one_by_one(aead: AEAD, nonces: bytes, plaintext: Buffer, size: int) -> bytes:
+    """:meth:`AEAD.seal_each` as one :meth:`AEAD.seal` a message, where calls are cheap."""
+    return b"".join(
+        aead.seal(nonce, message) for nonce, message in _messages(nonces, plaintext, size)
+    )
+
+
+def open_one_by_one(aead: AEAD, nonces: bytes, ciphertext: Buffer, size: int) -> bytes:
+    """:meth:`AEAD.open_each` as one :meth:`AEAD.open` a message, where calls are cheap."""
+    return b"".join(
+        aead.open(nonce, message) for nonce, message in _messages(nonces, ciphertext, size)
+    )
 
 
 class Primitives(Protocol):
@@ -101,6 +146,12 @@ class _CryptographyAEAD:
             return self._aead.decrypt(nonce, ciphertext, None)
         except InvalidTag:
             raise AuthenticationError("chacha20poly1305: authentication failed") from None
+
+    def seal_each(self, nonces: bytes, plaintext: Buffer, size: int) -> bytes:
+        return seal_one_by_one(self, nonces, plaintext, size)
+
+    def open_each(self, nonces: bytes, ciphertext: Buffer, size: int) -> bytes:
+        return open_one_by_one(self, nonces, ciphertext, size)
 
 
 class CryptographyPrimitives:

@@ -23,7 +23,10 @@ from .support import (
     tree,
 )
 
-CRYPTO_EXPORTS = "chacha20poly1305Open,chacha20poly1305Seal,ready,scrypt,x25519"
+CRYPTO_EXPORTS = (
+    "chacha20poly1305Open,chacha20poly1305OpenEach,chacha20poly1305Seal,"
+    "chacha20poly1305SealEach,ready,scrypt,x25519"
+)
 
 
 def test_two_builds_give_identical_bytes(source_root: Path, dist: Path, tmp_path: Path) -> None:
