@@ -11,6 +11,12 @@
 
 export const CANCELLED = "Cancelled";
 
+// The name of the page's second worker, which seals on the other core (cipher.js's
+// CIPHER). It starts once the first is ready, so as not to slow the page's start, and
+// is handed one end of a channel whose other end goes to the first worker. A page
+// without it still seals: the first worker then seals by itself.
+const CIPHER = "orthoshare-cipher";
+
 // WebKit's worker of a file:// page cannot read a Blob (NotReadableError, measured with
 // Blobs and Files alike, the worker's own included). So each worker is asked, once it
 // first speaks (before that, the site's worker may not be listening yet), whether it
@@ -42,7 +48,10 @@ export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
   function onMessage({ data }) {
     if (data.kind === "boot-step" || data.kind === "ready") spoke();
     if (data.kind === "boot-step") return onBootStep(data.step);
-    if (data.kind === "ready") return onReady(data.version);
+    if (data.kind === "ready") {
+      startCipher();
+      return onReady(data.version);
+    }
     if (data.kind === "boot-error") return onBootError(data.message);
     const request = pending.get(data.id);
     if (!request) return;
@@ -60,6 +69,22 @@ export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
   // it has spoken.
   let needsBytes = null;
   let spoke = null;
+  let cipher = null; // a promise of the cipher worker, once the first is ready
+
+  function startCipher() {
+    const first = worker;
+    cipher = Promise.resolve(startWorker(CIPHER));
+    const listening = cipher.then(
+      (second) => new Promise((resolve) => second.addEventListener("message", resolve, { once: true })),
+    );
+    Promise.all([first, cipher, listening])
+      .then(([python, second]) => {
+        const channel = new MessageChannel();
+        second.postMessage({ kind: "cipher-port", port: channel.port2 }, [channel.port2]);
+        python.postMessage({ kind: "cipher-port", port: channel.port1 }, [channel.port1]);
+      })
+      .catch(() => {}); // the first worker seals by itself
+  }
 
   function start() {
     const spoken = new Promise((resolve) => (spoke = resolve));
@@ -102,6 +127,8 @@ export function createApi(startWorker, { onBootStep, onReady, onBootError }) {
   // Ends the worker and starts another; what it was still asked rejects with `reason`.
   function restart(reason) {
     worker.then((started) => started.terminate(), () => {});
+    cipher?.then((started) => started.terminate(), () => {});
+    cipher = null;
     for (const request of pending.values()) request.reject(Object.assign(new Error(reason.message), reason));
     pending.clear();
     start();

@@ -94,12 +94,13 @@ export function chacha20poly1305Open(key, nonce, ciphertext) {
 }
 
 // The messages of a …Each call: message i is bytes i * size to (i + 1) * size of `data`
-// (the last may be shorter) under the i-th 12-byte nonce of `nonces`.
+// (the last may be shorter, or empty) under the i-th 12-byte nonce of `nonces`.
 function messages(nonces, data, size) {
   checkBytes(nonces, "nonces");
   checkBytes(data, "data");
   const count = nonces.length / NONCE_BYTES;
-  if (!Number.isInteger(size) || size < 1 || !Number.isInteger(count) || !((count - 1) * size < data.length && data.length <= count * size)) {
+  // The last message may be empty: age's final chunk is, when the whole payload is.
+  if (!Number.isInteger(size) || size < 1 || !Number.isInteger(count) || !((count - 1) * size <= data.length && data.length <= count * size)) {
     throw new RangeError(`${nonces.length} bytes of nonces do not fit ${data.length} bytes in ${size}`);
   }
   return Array.from({ length: count }, (_, i) => [nonces.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES), data.subarray(i * size, (i + 1) * size)]);

@@ -8,7 +8,7 @@
 // Files are read with FileReaderSync, which exists only in workers, in slices Python
 // asks for.
 
-import { BlobSpool, BytesSpool, privateFileSpool, privateFolder } from "./spools.js";
+import { openedSpool, removeLeftovers, sealedSpool } from "./spools.js";
 
 const reader = new FileReaderSync();
 
@@ -32,77 +32,117 @@ export function readSlice(blob, start, end) {
   return new Uint8Array(reader.readAsArrayBuffer(part));
 }
 
-// Where the browser lets this page keep files (the origin's private file system, which
-// a worker writes synchronously, as Python writes), what it writes goes to disk as it is
-// made, so that a gigabyte sealed or opened is not a gigabyte of Blobs in memory
-// (spools.js). Elsewhere (a file:// page, an opaque origin; a plain-http intranet page)
-// it builds Blobs instead.
-//
-// A sealed file is ciphertext under a name that says nothing. It must outlive its
-// download, so it is removed when this worker seals again, and any left for an hour (a
-// tab closed, a worker cancelled) when a worker boots or seals; another tab's recent one
-// is left alone.
-//
-// Opened records are plaintext: they stay only while a page shows them. The page holds
-// a Web Lock named as their file (open.js) from before it asks for them until it shows
-// others or closes; a worker removes every opened file whose lock no page holds when it
-// boots and before it opens, so that no records stay on disk past the next start of the
-// page, nor for a page that was closed or cancelled.
-const SEALING = "sealing-";
-const OPENED = "opened-";
-const LEFT_FOR = 60 * 60 * 1000;
-let lastSealed = null;
+// Where Python writes a file it seals (orthoshare.browser.jsio.SealedOutput): the header
+// as bytes, the payload as chunks to seal. With a cipher worker (cipher.js) both go to
+// it, in order, and it seals and keeps the file; this worker never waits for it until
+// the end. Without one (it could not start, or has not yet), they are sealed here.
+class SealedHere {
+  #spool;
+  #crypto;
 
-async function removeSealed(folder) {
-  for await (const [name, handle] of folder.entries()) {
-    if (!name.startsWith(SEALING)) continue;
-    try {
-      const old = Date.now() - (await handle.getFile()).lastModified > LEFT_FOR;
-      if (name === lastSealed || old) await folder.removeEntry(name);
-    } catch {
-      // Being written by another tab's worker: that one is not ours to remove.
-    }
+  constructor(spool, crypto) {
+    this.#spool = spool;
+    this.#crypto = crypto;
+  }
+
+  append(bytes) {
+    this.#spool.append(bytes);
+  }
+
+  sealEach(key, nonces, plaintext, size) {
+    this.#spool.append(this.#crypto.chacha20poly1305SealEach(key, nonces, plaintext, size));
+  }
+
+  finish(type) {
+    return this.#spool.finish(type);
+  }
+
+  discard() {
+    return this.#spool.discard();
   }
 }
 
-async function removeUnshown(folder) {
-  if (!navigator.locks) return;
-  const { held = [] } = await navigator.locks.query();
-  const shown = new Set(held.map((lock) => lock.name));
-  for await (const name of folder.keys()) {
-    if (!name.startsWith(OPENED) || shown.has(name)) continue;
-    try {
-      await folder.removeEntry(name);
-    } catch {
-      // Still open in a worker whose page let go of it: removed at the next start.
-    }
+// A buffer of its own to transfer: Python's arrays are fresh copies, but not
+// necessarily the whole of their buffer.
+function ownBuffer(bytes) {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole ? bytes.buffer : bytes.slice().buffer;
+}
+
+class SealedThere {
+  #cipher;
+
+  constructor(cipher) {
+    this.#cipher = cipher;
+  }
+
+  append(bytes) {
+    const buffer = ownBuffer(bytes);
+    this.#cipher.port.postMessage({ op: "append", bytes: buffer }, [buffer]);
+  }
+
+  sealEach(key, nonces, plaintext, size) {
+    const buffer = ownBuffer(plaintext);
+    this.#cipher.port.postMessage({ op: "seal", key, nonces, plaintext: buffer, size }, [buffer]);
+  }
+
+  async finish(type) {
+    const answer = await this.#cipher.ask({ op: "finish", type });
+    if (answer.op !== "finished") throw new Error(`the sealed file could not be written (${answer.message})`);
+    return answer.file;
+  }
+
+  async discard() {
+    this.#cipher.port.postMessage({ op: "discard" });
   }
 }
 
-async function removeLeftovers() {
-  const folder = await privateFolder();
-  if (!folder) return;
-  await removeSealed(folder);
-  await removeUnshown(folder);
+// The cipher worker's end of the channel, once it said it is ready: `ask` sends a
+// message and gives its answer; `decrypt` has it open a payload as planned
+// (orthoshare.browser.opening) and gives each batch's plaintext to `feed`, in order,
+// acknowledging each so that it keeps only a few ahead. It resolves with null, or the
+// number of the batch that did not open.
+let cipher = null;
+
+function connectCipher(port) {
+  let listener = null;
+  const ask = (message) =>
+    new Promise((resolve) => {
+      listener = resolve;
+      port.postMessage(message);
+    });
+  const decrypt = (file, key, batches, chunk, feed) =>
+    new Promise((resolve, reject) => {
+      listener = (data) => {
+        if (data.op === "plaintext") {
+          try {
+            feed(new Uint8Array(data.bytes), data.batch);
+          } catch (error) {
+            // What it had sent before hearing this is dropped, not fed.
+            listener = null;
+            port.postMessage({ op: "stop" });
+            return reject(error);
+          }
+          port.postMessage({ op: "fed" });
+        } else {
+          listener = null;
+          resolve(data.op === "failed" ? data.batch : null);
+        }
+      };
+      port.postMessage({ op: "decrypt", file, key, batches, chunk });
+    });
+  port.onmessage = ({ data }) => {
+    if (data.op === "ready") cipher = { port, ask, decrypt };
+    else listener?.(data);
+  };
 }
 
-async function sealedSpool() {
-  const folder = await privateFolder();
-  if (!folder) return new BlobSpool(readSlice);
-  await removeSealed(folder);
-  const name = `${SEALING}${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  lastSealed = name;
-  return privateFileSpool(folder, name);
-}
-
-// `shownAs` is the name the page holds a lock on while it shows these records ("" where
-// it has no Web Locks); `asBytes`, whether this worker reads only bytes (BytesFile).
-async function openedSpool(shownAs, asBytes) {
-  if (asBytes) return new BytesSpool();
-  const folder = await privateFolder();
-  if (!folder || !navigator.locks || !shownAs.startsWith(OPENED)) return new BlobSpool(readSlice);
-  await removeUnshown(folder);
-  return privateFileSpool(folder, shownAs);
+async function sealedOutput(crypto) {
+  if (cipher) {
+    const begun = await cipher.ask({ op: "begin" });
+    if (begun.op === "begun") return new SealedThere(cipher);
+  }
+  return new SealedHere(await sealedSpool(), crypto);
 }
 
 // A Blob the page sent as its bytes (api.js's asBytes, where this worker cannot read
@@ -188,7 +228,7 @@ async function boot(loader) {
   const browser = pyodide.pyimport("orthoshare.browser");
   let later = null;
   const loadLater = () => (later ??= loadWheels(pyodide, wheels.later, "DICOM support"));
-  return { browser, loadLater, info: toJs(browser.boot(crypto)) };
+  return { browser, crypto, loadLater, info: toJs(browser.boot(crypto)) };
 }
 
 // The result of `work` (a Python call that writes into `spool`) with what it wrote as a
@@ -196,7 +236,7 @@ async function boot(loader) {
 async function kept(spool, key, type, work) {
   let blob = null;
   try {
-    const result = toJs(work());
+    const result = toJs(await work());
     if (!result.error) blob = await spool.finish(type);
     return blob ? { ...result, [key]: blob } : result;
   } finally {
@@ -204,10 +244,30 @@ async function kept(spool, key, type, work) {
   }
 }
 
+// Opening: with a cipher worker, it decrypts the payload and Python here hashes and keeps
+// what it sends, as it comes; without one (or for a file that cannot be planned, or held
+// as bytes), Python does both.
+async function opened(browser, file, request, records, progress) {
+  const json = JSON.stringify(request);
+  const alone = () => browser.open_(file, json, readSlice, records, progress);
+  if (!cipher || file instanceof BytesFile) return alone();
+  const begun = toJs(browser.begin_opening(file, json, readSlice, records, progress));
+  if (begun.error) return begun;
+  if (!begun.opening) return alone();
+  const { opening, key, batches, chunk } = begun;
+  try {
+    const failed = await cipher.decrypt(file, key, batches, chunk, (plaintext, batch) => opening.feed(plaintext, batch));
+    return failed === null ? opening.finish() : opening.failed(failed);
+  } finally {
+    opening.close();
+    opening.destroy();
+  }
+}
+
 // Operations that may read or write DICOM, and so need pydicom loaded first.
 const USES_DICOM = new Set(["describe", "seal"]);
 
-function operationsOf(browser) {
+function operationsOf(browser, crypto) {
   return {
     describe: (entries) => browser.describe(entries.map(asInput), readSlice),
     patients: (request) => browser.patients(JSON.stringify(request)),
@@ -218,21 +278,18 @@ function operationsOf(browser) {
     generatePassphrase: () => browser.generate_passphrase(),
     passphraseStrength: (passphrase) => browser.passphrase_strength(passphrase),
     async seal(entries, request, progress) {
-      // Each chunk is a Uint8Array of its own (Python copies it out of the wasm heap).
-      const sealed = await sealedSpool();
+      const sealed = await sealedOutput(crypto);
       const files = entries.map(asInput);
       return kept(sealed, "file", "application/octet-stream", () =>
-        browser.seal(files, JSON.stringify(request), readSlice, (chunk) => sealed.append(chunk), progress),
+        browser.seal(files, JSON.stringify(request), readSlice, sealed, progress),
       );
     },
     async open(file, request, shownAs, progress) {
       // Python writes the decrypted ZIP into the spool and verifies it there; only then
       // does the page get it, as one Blob (a File on disk where there is a private file
       // system), from which every preview and Save reads.
-      const records = await openedSpool(shownAs, file instanceof BytesFile);
-      return kept(records, "bundle", "application/zip", () =>
-        browser.open_(file, JSON.stringify(request), readSlice, records, progress),
-      );
+      const records = await openedSpool(shownAs, file instanceof BytesFile, readSlice);
+      return kept(records, "bundle", "application/zip", () => opened(browser, file, request, records, progress));
     },
   };
 }
@@ -242,10 +299,10 @@ export function serve(loader) {
   let operations = null;
   let loadLater = null;
   const booted = boot(loader).then(
-    async ({ browser, info, ...rest }) => {
+    async ({ browser, crypto, info, ...rest }) => {
       // Sealed files and opened records left by workers that were cancelled or closed.
       await removeLeftovers();
-      operations = operationsOf(browser);
+      operations = operationsOf(browser, crypto);
       loadLater = rest.loadLater;
       postMessage({ kind: "ready", version: info.version });
     },
@@ -255,6 +312,8 @@ export function serve(loader) {
   // Once Pyodide failed fatally it refuses every call; the page then starts a new worker.
   let failedForGood = false;
   addEventListener("message", async ({ data }) => {
+    // The page hands over its end of the channel to the cipher worker (cipher.js).
+    if (data?.kind === "cipher-port") return connectCipher(data.port);
     // Only requests carry an op; anything else is for the loader (the single file
     // hands its worker the Pyodide files this way).
     if (typeof data?.op !== "string") return;

@@ -29,9 +29,9 @@
   );
   block.remove();
 
-  async function start() {
+  async function start(name = "") {
     const url = URL.createObjectURL(await code);
-    const worker = new Worker(url);
+    const worker = new Worker(url, { name });
     // Once the worker speaks (or fails) it has read its code, which nothing needs after.
     const revoke = () => URL.revokeObjectURL(url);
     worker.addEventListener("message", revoke, { once: true });
@@ -43,8 +43,10 @@
   globalThis.orthoshareLoader = {
     fromBase64,
     unpack,
-    // The worker started early the first time, a new one from the same code after.
-    startWorker() {
+    // The worker started early the first time, a new one from the same code after;
+    // one under a name (the cipher worker) always a new one.
+    startWorker(name = "") {
+      if (name) return start(name);
       const started = first ?? start();
       first = null;
       return started;

@@ -28,9 +28,12 @@ async function unpackAll() {
   return Object.fromEntries(files.map(([path], index) => [path, buffers[index]]));
 }
 
-export async function startWorker() {
+/** A new worker, under `name` (the cipher worker's, or none for the Python one). */
+export async function startWorker(name = "") {
   if (!loader()) throw new Error("the page's first script did not run");
-  const worker = await loader().startWorker();
+  const worker = await loader().startWorker(name);
+  // The cipher worker loads nothing.
+  if (name) return worker;
   unpackAll().then(
     (files) => worker.postMessage({ files }, Object.values(files)),
     (error) => worker.postMessage({ filesError: String(error?.message ?? error) }),

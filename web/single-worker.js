@@ -9,9 +9,13 @@
 // Pyodide asks for those files with fetch() under indexURL; indexURL is a made-up root
 // that only this worker's fetch answers, from memory. (Pyodide needs a URL there:
 // loadPackage takes a wheel only by a URL ending in ".whl", which a blob: URL never does.)
+//
+// Started under the name CIPHER, it is the page's cipher worker instead (cipher.js),
+// which loads nothing.
 
 import { loadPyodide } from "pyodide";
 import createPyodideModule from "pyodide/pyodide.asm.mjs";
+import { CIPHER, serveCipher } from "./cipher.js";
 import * as crypto from "./crypto.js";
 import { serve, wheelsIn } from "./service.js";
 
@@ -51,7 +55,8 @@ function answerFromMemory(files) {
   };
 }
 
-serve({
+if (self.name === CIPHER) serveCipher(crypto);
+else serve({
   async loadPyodide() {
     const files = await received;
     answerFromMemory(files);

@@ -1,6 +1,7 @@
-// Where the worker keeps a file it writes once, in order, and then hands to the page: the
-// sealed file as it is made, and the decrypted records as they are opened (which Python
-// also reads back, to verify them, before the page may show any of it).
+// Where the workers keep a file they write once, in order, and then hand to the page: the
+// sealed file as it is made (cipher.js, or service.js without a cipher worker), and the
+// decrypted records as they are opened (service.js; Python also reads them back, to
+// verify them, before the page may show any of it).
 //
 // Every spool has the same four methods:
 //   append(bytes)      keep a Uint8Array, after everything kept before;
@@ -28,8 +29,9 @@ export class BlobSpool {
   #whole = null;
   #readSlice;
 
-  /** `readSlice(blob, start, end)` reads a Blob synchronously (service.js's). */
-  constructor(readSlice) {
+  /** `readSlice(blob, start, end)` reads a Blob synchronously (service.js's); a spool
+   * made without one is never read. */
+  constructor(readSlice = null) {
     this.#readSlice = readSlice;
   }
 
@@ -142,7 +144,7 @@ class PrivateFileSpool {
 }
 
 /** The origin's private file system, or null where this page has none. */
-export async function privateFolder() {
+async function privateFolder() {
   try {
     return await navigator.storage.getDirectory();
   } catch {
@@ -150,8 +152,80 @@ export async function privateFolder() {
   }
 }
 
-/** A new file `name` in `folder`, written and read through a synchronous access handle. */
-export async function privateFileSpool(folder, name) {
+async function privateFileSpool(folder, name) {
   const handle = await folder.getFileHandle(name, { create: true });
   return new PrivateFileSpool(folder, name, handle, await handle.createSyncAccessHandle());
 }
+
+// A sealed file is ciphertext under a name that says nothing. It must outlive its
+// download, so it is removed when this worker seals again, and any left for an hour (a
+// tab closed, a worker cancelled) when a worker boots or seals; another tab's recent one
+// is left alone.
+//
+// Opened records are plaintext: they stay only while a page shows them. The page holds
+// a Web Lock named as their file (open.js) from before it asks for them until it shows
+// others or closes; a worker removes every opened file whose lock no page holds when it
+// boots and before it opens, so that no records stay on disk past the next start of the
+// page, nor for a page that was closed or cancelled.
+const SEALING = "sealing-";
+const OPENED = "opened-";
+const LEFT_FOR = 60 * 60 * 1000;
+let lastSealed = null;
+
+async function removeSealed(folder) {
+  for await (const [name, handle] of folder.entries()) {
+    if (!name.startsWith(SEALING)) continue;
+    try {
+      const old = Date.now() - (await handle.getFile()).lastModified > LEFT_FOR;
+      if (name === lastSealed || old) await folder.removeEntry(name);
+    } catch {
+      // Being written by another tab's worker: that one is not ours to remove.
+    }
+  }
+}
+
+async function removeUnshown(folder) {
+  if (!navigator.locks) return;
+  const { held = [] } = await navigator.locks.query();
+  const shown = new Set(held.map((lock) => lock.name));
+  for await (const name of folder.keys()) {
+    if (!name.startsWith(OPENED) || shown.has(name)) continue;
+    try {
+      await folder.removeEntry(name);
+    } catch {
+      // Still open in a worker whose page let go of it: removed at the next start.
+    }
+  }
+}
+
+/** Remove the sealed files and opened records that workers cancelled or closed left. */
+export async function removeLeftovers() {
+  const folder = await privateFolder();
+  if (!folder) return;
+  await removeSealed(folder);
+  await removeUnshown(folder);
+}
+
+/** A new spool for a file being sealed. */
+export async function sealedSpool() {
+  const folder = await privateFolder();
+  if (!folder) return new BlobSpool();
+  await removeSealed(folder);
+  const name = `${SEALING}${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  lastSealed = name;
+  return privateFileSpool(folder, name);
+}
+
+/**
+ * A new spool for records being opened. `shownAs` is the name the page holds a lock on
+ * while it shows them ("" where it has no Web Locks); `asBytes`, whether this worker
+ * reads only bytes (WebKit's of a file:// page); `readSlice`, how it reads a Blob.
+ */
+export async function openedSpool(shownAs, asBytes, readSlice) {
+  if (asBytes) return new BytesSpool();
+  const folder = await privateFolder();
+  if (!folder || !navigator.locks || !shownAs.startsWith(OPENED)) return new BlobSpool(readSlice);
+  await removeUnshown(folder);
+  return privateFileSpool(folder, shownAs);
+}
+

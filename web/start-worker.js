@@ -11,12 +11,13 @@
 // against worker-src, hence 'self' there. A failed import() raises no error event, so
 // it is reported as service.js reports a failed boot.
 
-export function startWorker() {
+/** A new worker, under `name` (the cipher worker's, or none for the Python one). */
+export function startWorker(name = "") {
   const href = JSON.stringify(new URL("./worker.js", import.meta.url).href);
   const code = `import(${href}).catch((error) =>
     postMessage({ kind: "boot-error", message: String(error?.message ?? error) }));\n`;
   const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
-  const worker = new Worker(url, { type: "module" });
+  const worker = new Worker(url, { type: "module", name });
   // Once the worker speaks (or fails) it has read the URL, which nothing needs after.
   const revoke = () => URL.revokeObjectURL(url);
   worker.addEventListener("message", revoke, { once: true });

@@ -285,11 +285,30 @@ def decrypt_and_verify(
     orthoshare.age.AgeError, orthoshare.errors.BundleError
         If the file cannot be decrypted, or what it holds fails verification.
     """
-    # Each file is hashed as it is decrypted, so verifying need not read it back.
-    hasher = MemberHasher(spool)
-    age.decrypt(_CountingReader(src, size, progress), hasher, identities)
-    spool.seek(0)
-    return verify_bundle(spool, _verify_progress(progress), hasher.members)
+    received = Received(spool)
+    age.decrypt(_CountingReader(src, size, progress), received, identities)
+    return received.verify(progress)
+
+
+class Received:
+    """The plaintext of a sealed file, written in order as it is decrypted, into ``spool``.
+
+    Each file in it is hashed as it goes by, so that :meth:`verify` need not
+    read it back. :func:`decrypt_and_verify` writes to it; the page, whose
+    second worker decrypts, writes what that one sends.
+    """
+
+    def __init__(self, spool: BinaryIO) -> None:
+        self._spool = spool
+        self._hasher = MemberHasher(spool)
+
+    def write(self, plaintext: bytes, /) -> int:
+        return self._hasher.write(plaintext)
+
+    def verify(self, progress: Progress | None = None) -> VerifiedBundle:
+        """The bundle, once everything was written, verified as :func:`decrypt_and_verify` says."""
+        self._spool.seek(0)
+        return verify_bundle(self._spool, _verify_progress(progress), self._hasher.members)
 
 
 @contextmanager

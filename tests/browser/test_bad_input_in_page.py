@@ -56,7 +56,8 @@ NOTE_ANSWERS = """
 
     constructor(...args) {
       super(...args);
-      started += 1;
+      // The cipher worker (named) runs no Python: only Python workers are counted.
+      if (!args[1]?.name) started += 1;
       this.addEventListener("message", ({ data }) => {
         const request = this.#requests.get(data?.id);
         if (!request || (data.kind !== "result" && data.kind !== "error")) return;

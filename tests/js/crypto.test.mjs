@@ -160,6 +160,14 @@ test("ChaCha20-Poly1305 seals and opens many messages in one call as one call ea
   assert.equal(crypto.chacha20poly1305OpenEach(CHUNK_KEY, new Uint8Array(), new Uint8Array(), 116).length, 0);
 });
 
+test("ChaCha20-Poly1305 of many messages takes an empty last one (age's empty final chunk)", () => {
+  const data = EACH_PLAINTEXT.subarray(0, 2 * EACH_SIZE);
+  const sealed = crypto.chacha20poly1305SealEach(CHUNK_KEY, EACH_NONCES, data, EACH_SIZE);
+  assert.equal(toHex(sealed), toHex(oneByOne(crypto.chacha20poly1305Seal, CHUNK_KEY, EACH_NONCES, data, EACH_SIZE)));
+  assert.equal(sealed.length, 2 * EACH_SIZE + 3 * 16);
+  assert.equal(toHex(crypto.chacha20poly1305OpenEach(CHUNK_KEY, EACH_NONCES, sealed, EACH_SIZE + 16)), toHex(data));
+});
+
 test("ChaCha20-Poly1305 opening many messages gives null if any one is forged", () => {
   const sealed = crypto.chacha20poly1305SealEach(CHUNK_KEY, EACH_NONCES, EACH_PLAINTEXT, EACH_SIZE);
   for (const index of [0, EACH_SIZE + 16 + 5, sealed.length - 1]) {
@@ -175,7 +183,7 @@ test("ChaCha20-Poly1305 opening many messages gives null if any one is forged", 
 test("ChaCha20-Poly1305 of many messages throws when the nonces do not fit the data", () => {
   const seal = (nonces, data, size) => () => crypto.chacha20poly1305SealEach(CHUNK_KEY, nonces, data, size);
   assert.throws(seal(EACH_NONCES.subarray(0, 24), EACH_PLAINTEXT, EACH_SIZE), RangeError); // too few nonces
-  assert.throws(seal(EACH_NONCES, EACH_PLAINTEXT.subarray(0, 200), EACH_SIZE), RangeError); // too many
+  assert.throws(seal(EACH_NONCES, EACH_PLAINTEXT.subarray(0, 199), EACH_SIZE), RangeError); // too many
   assert.throws(seal(EACH_NONCES.subarray(0, 30), EACH_PLAINTEXT, EACH_SIZE), RangeError); // not whole nonces
   assert.throws(seal(EACH_NONCES, EACH_PLAINTEXT, 0), RangeError);
   assert.throws(seal(EACH_NONCES, [1, 2, 3], EACH_SIZE), TypeError);

@@ -15,17 +15,49 @@ export const DETAILS = {
   deidentified: false,
 };
 
-/** Seal `files` with `request`; return seal's result as a JS object. */
-export function sealWith(browser, files, request, writeChunk, progress) {
-  return js(browser.seal(files, JSON.stringify(request), readSlice, writeChunk, progress));
+// The crypto module an output seals with, as the worker's does: run.mjs sets it once.
+let cipher = null;
+export function sealWithCipher(crypto) {
+  cipher = crypto;
 }
 
-/** Seals and returns {result, sealed (Buffer), chunks (lengths), steps (progress calls)}. */
+/**
+ * Where seal writes the sealed file, as the worker's SealedHere (service.js) does: plain
+ * bytes appended as they come, the payload's chunks sealed here with the page's crypto
+ * module. `appends` counts the plain pieces, `sealings` the plaintext of each sealEach.
+ */
+export class HeldOutput {
+  pieces = [];
+  appends = 0;
+  sealings = [];
+
+  append(bytes) {
+    check(bytes instanceof Uint8Array, "append was given no Uint8Array");
+    this.appends += 1;
+    this.pieces.push(Buffer.from(bytes));
+  }
+
+  sealEach(key, nonces, plaintext, size) {
+    this.sealings.push(plaintext.length);
+    this.pieces.push(Buffer.from(cipher.chacha20poly1305SealEach(key, nonces, plaintext, size)));
+  }
+
+  get sealed() {
+    return Buffer.concat(this.pieces);
+  }
+}
+
+/** Seal `files` with `request` into `output`; return seal's result as a JS object. */
+export function sealWith(browser, files, request, output, progress) {
+  return js(browser.seal(files, JSON.stringify(request), readSlice, output, progress));
+}
+
+/** Seals and returns {result, sealed (Buffer), output (HeldOutput), steps (progress calls)}. */
 export function sealToBuffer(browser, files, request) {
-  const chunks = [];
+  const output = new HeldOutput();
   const steps = [];
-  const result = sealWith(browser, files, request, (chunk) => chunks.push(chunk), (...a) => steps.push(a));
-  return { result, chunks, steps, sealed: Buffer.concat(chunks) };
+  const result = sealWith(browser, files, request, output, (...a) => steps.push(a));
+  return { result, output, steps, sealed: output.sealed };
 }
 
 /**

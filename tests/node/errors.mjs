@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 
 import { js } from "./boot.mjs";
-import { expectError, openSealed, sealToBuffer, sealWith } from "./bundles.mjs";
+import { expectError, HeldOutput, openSealed, sealToBuffer, sealWith } from "./bundles.mjs";
 import { FakeFile, plainBytes, readSlice } from "./fake_files.mjs";
 import { check, test } from "./harness.mjs";
 
@@ -61,19 +61,19 @@ export async function checkErrors({ browser, checks, files, passphrase, alice, b
       [{ recipients: [alice.public_key], armor: "yes" }, "RequestError", "armor not a bool"],
     ];
     for (const [request, kind, what] of cases) {
-      const chunks = [];
-      expectError(sealWith(browser, files.slice(0, 2), request, (c) => chunks.push(c)), kind, what);
-      check(chunks.length === 0, `${what}: ${chunks.length} chunks written`);
+      const output = new HeldOutput();
+      expectError(sealWith(browser, files.slice(0, 2), request, output), kind, what);
+      check(output.pieces.length === 0, `${what}: ${output.pieces.length} pieces written`);
     }
-    const bad = js(browser.seal(files, "{not json", readSlice, () => {}, undefined));
+    const bad = js(browser.seal(files, "{not json", readSlice, new HeldOutput(), undefined));
     expectError(bad, "RequestError", "not JSON");
-    expectError(sealWith(browser, [], { recipients: [alice.public_key] }, () => {}), "NoInputsError", "no files");
+    expectError(sealWith(browser, [], { recipients: [alice.public_key] }, new HeldOutput()), "NoInputsError", "no files");
   });
 
   await test("errors: an input that cannot be read", () => {
     const gone = new FakeFile("moved.jpg", Buffer.alloc(5000, 1));
     gone.unreadable = true;
-    const sealed = sealWith(browser, [files[1], gone], { recipients: [alice.public_key] }, () => {});
+    const sealed = sealWith(browser, [files[1], gone], { recipients: [alice.public_key] }, new HeldOutput());
     const error = expectError(sealed, "InputError", "unreadable input");
     check(error.message.includes("moved.jpg"), error.message);
     const described = js(browser.describe([files[0], gone], readSlice));

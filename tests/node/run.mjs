@@ -19,7 +19,9 @@
 //    File-like objects backed by Buffers (fake_files.mjs; passphrase at the default work
 //    factor 18; X25519 keys, armored), comparing every file's bytes at the offsets open_
 //    returns, sliced from the Blob it returns as the page slices it; and (queries.mjs)
-//    the requests that seal nothing: describe, patients, views, the passphrase helpers.
+//    the requests that seal nothing: describe, patients, views, the passphrase helpers;
+//    and (opening.mjs) opening as the page does with its cipher worker, the payload
+//    planned by Python and opened batch by batch, to open_'s result and errors.
 // 5. (errors.mjs) The error dicts for expected failures: wrong passphrase or key,
 //    truncated, not age, not a bundle, bad requests, unreadable inputs.
 // 6. With --exchange DIR (used by test_pyodide_node.py): opens DIR/cpython.zip.age, sealed
@@ -30,10 +32,12 @@
 import { join, relative, resolve } from "node:path";
 
 import { bootPyodide, importCrypto, js, ROOT } from "./boot.mjs";
+import { sealWithCipher } from "./bundles.mjs";
 import { checkCctvVectors } from "./cctv.mjs";
 import { checkErrors } from "./errors.mjs";
 import { sampleFiles } from "./fake_files.mjs";
 import { results } from "./harness.mjs";
+import { checkOpeningAsPlanned } from "./opening.mjs";
 import { checkDescribe, checkPassphraseHelpers } from "./queries.mjs";
 import { checkSpool, checkExchange, checkKeyRoundTrips, checkPassphraseRoundTrip } from "./round_trips.mjs";
 
@@ -64,6 +68,7 @@ async function main() {
   const browser = pyodide.pyimport("orthoshare.browser");
   const checks = pyodide.pyimport("pyodide_checks");
   const info = js(browser.boot(crypto));
+  sealWithCipher(crypto);
   console.log(
     `orthoshare ${info.version} on Python ${info.python} in Pyodide ${pyodide.version}, ` +
       `backend ${info.backend} from ${relative(ROOT, cryptoPath)}; ready in ${bootSeconds.toFixed(1)} s`,
@@ -75,6 +80,7 @@ async function main() {
   await checkDescribe({ browser, files });
   const byPassphrase = await checkPassphraseRoundTrip({ browser, files, passphrase });
   const { alice, byKey } = await checkKeyRoundTrips({ browser, files });
+  await checkOpeningAsPlanned({ browser, crypto, files, alice });
   await checkErrors({ browser, checks, files, passphrase, alice, byPassphrase, byKey });
   await checkSpool({ pyodide, checks });
   await checkPassphraseHelpers({ browser, passphrase });

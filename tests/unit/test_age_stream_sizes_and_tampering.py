@@ -10,6 +10,7 @@ import pytest
 
 from orthoshare import age
 from orthoshare.age.format import parse_header
+from orthoshare.age.primitives import AuthenticationError, get_backend
 from orthoshare.age.stream import BATCH, CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE
 
 SIZES = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE, 3 * CHUNK_SIZE + 1]
@@ -206,3 +207,93 @@ def test_payloads_around_a_whole_batch_of_full_chunks_round_trip(chunks: int) ->
         assert age.decrypt_bytes(sealed, [IDENTITY]) == plaintext
         with pytest.raises(age.PayloadError):
             age.decrypt_bytes(sealed[: -ENCRYPTED_CHUNK_SIZE // 2], [IDENTITY])
+
+
+class SealsWhereItWrites:
+    """A SealingSink, as the page's is: it seals what STREAM hands it, in order."""
+
+    def __init__(self) -> None:
+        self.out = io.BytesIO()
+        self.calls: list[int] = []
+
+    def write(self, data: bytes) -> int:
+        return self.out.write(data)
+
+    def seal_each(self, key: bytes, nonces: bytes, plaintext: memoryview, size: int) -> None:
+        self.calls.append(len(plaintext))
+        self.out.write(get_backend().chacha20poly1305(key).seal_each(nonces, plaintext, size))
+
+
+@pytest.mark.parametrize("size", [*SIZES, 10 * CHUNK_SIZE + 3])
+def test_a_sink_that_seals_gets_every_chunk_and_the_file_opens(size: int) -> None:
+    plaintext = os.urandom(size)
+    sink = SealsWhereItWrites()
+    with age.Encryptor(sink, [IDENTITY.recipient]) as encryptor:
+        for at in range(0, size, 100_000):
+            encryptor.write(plaintext[at : at + 100_000])
+    assert age.decrypt_bytes(sink.out.getvalue(), [IDENTITY]) == plaintext
+    assert sum(sink.calls) == size
+    assert all(n > 0 and n % CHUNK_SIZE == 0 for n in sink.calls[:-1])
+
+
+def test_an_armored_file_is_sealed_before_the_armor_not_by_the_sink() -> None:
+    sink = SealsWhereItWrites()
+    with age.Encryptor(sink, [IDENTITY.recipient], armor=True) as encryptor:
+        encryptor.write(b"x" * (3 * CHUNK_SIZE))
+    assert sink.calls == []
+    assert age.decrypt_bytes(sink.out.getvalue(), [IDENTITY]) == b"x" * (3 * CHUNK_SIZE)
+
+
+def opened_by_plan(sealed: bytes) -> bytes:
+    """The payload opened as the page's second worker opens it: batch by batch, as planned."""
+    plan = age.plan_payload(io.BytesIO(sealed), len(sealed), [IDENTITY])
+    assert plan is not None
+    aead = get_backend().chacha20poly1305(plan.key)
+    opened = bytearray()
+    for index, (offset, length, nonces) in enumerate(plan.batches):
+        try:
+            opened += aead.open_each(nonces, sealed[offset : offset + length], ENCRYPTED_CHUNK_SIZE)
+        except AuthenticationError:
+            src = io.BytesIO(sealed)
+            src.seek(offset)
+            raise plan.failure(src, index) from None
+    return bytes(opened)
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE + 1, 3 * BATCH * CHUNK_SIZE + 7])
+def test_a_payload_opened_as_planned_is_the_plaintext(size: int) -> None:
+    plaintext, sealed, start = sealed_with_chunks(size)
+    assert opened_by_plan(sealed) == plaintext
+    plan = age.plan_payload(io.BytesIO(sealed), len(sealed), [IDENTITY])
+    assert plan is not None
+    assert (
+        plan.batches[0][0] == start
+        and sum(length for _, length, _ in plan.batches) == len(sealed) - start
+    )
+    assert all(len(nonces) == BATCH * 12 for _, _, nonces in plan.batches[:-1])
+
+
+def test_no_plan_where_only_trying_the_last_chunk_tells_or_the_file_is_armored() -> None:
+    _, full_final, _ = sealed_with_chunks(2 * CHUNK_SIZE)
+    _, cut_at_a_chunk, start = sealed_with_chunks(3 * CHUNK_SIZE + 5)
+    cut_at_a_chunk = cut_at_a_chunk[: start + 2 * ENCRYPTED_CHUNK_SIZE]
+    armored = age.encrypt_bytes(b"x" * 100, [IDENTITY.recipient], armor=True)
+    for sealed in (full_final, cut_at_a_chunk, armored):
+        assert age.plan_payload(io.BytesIO(sealed), len(sealed), [IDENTITY]) is None
+
+
+@pytest.mark.parametrize("damage", ["flip 0", "flip 9", "flip last", "cut short", "add a byte"])
+def test_a_damaged_payload_fails_as_planned_exactly_as_when_streamed(damage: str) -> None:
+    _, sealed, start = sealed_with_chunks(2 * BATCH * CHUNK_SIZE + 1000)
+    damaged = {
+        "flip 0": flip(sealed, start + 3),
+        "flip 9": flip(sealed, start + 9 * ENCRYPTED_CHUNK_SIZE + 3),
+        "flip last": flip(sealed, len(sealed) - 1),
+        "cut short": sealed[:-100],
+        "add a byte": sealed + b"\0",
+    }[damage]
+    with pytest.raises(age.PayloadError) as streamed:
+        age.decrypt_bytes(damaged, [IDENTITY])
+    with pytest.raises(age.PayloadError) as planned:
+        opened_by_plan(damaged)
+    assert str(planned.value) == str(streamed.value)

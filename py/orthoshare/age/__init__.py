@@ -14,7 +14,15 @@ Examples
 b'records'
 """
 
-from .decrypt import Decryptor, decrypt, decrypt_bytes, decrypt_file, read_header
+from .decrypt import (
+    Decryptor,
+    PayloadPlan,
+    decrypt,
+    decrypt_bytes,
+    decrypt_file,
+    plan_payload,
+    read_header,
+)
 from .encrypt import Encryptor, encrypt, encrypt_bytes, encrypt_file
 from .errors import (
     AgeError,
@@ -49,6 +57,7 @@ __all__ = [
     "KeyFormatError",
     "NoIdentityMatchError",
     "PayloadError",
+    "PayloadPlan",
     "Recipient",
     "ScryptIdentity",
     "ScryptRecipient",
@@ -67,5 +76,6 @@ __all__ = [
     "format_identity_file",
     "parse_identity_file",
     "parse_recipients_file",
+    "plan_payload",
     "read_header",
 ]

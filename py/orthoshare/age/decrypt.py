@@ -6,15 +6,22 @@ import hmac
 import io
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from . import format
+from . import format, stream
 from .armor import BEGIN as ARMOR_BEGIN
 from .armor import ArmorReader
 from .encrypt import PAYLOAD_NONCE_SIZE
-from .errors import HeaderError, HeaderMACError, NoIdentityMatchError, WrongPassphraseError
+from .errors import (
+    HeaderError,
+    HeaderMACError,
+    NoIdentityMatchError,
+    PayloadError,
+    WrongPassphraseError,
+)
 from .interfaces import Identity, Sink, Source
 from .outfile import atomic_output
-from .primitives import hkdf_sha256, hmac_sha256
+from .primitives import NONCE_SIZE, hkdf_sha256, hmac_sha256
 from .scrypt import STANZA_TYPE as SCRYPT
 from .scrypt import ScryptIdentity
 from .stream import StreamReader
@@ -103,6 +110,77 @@ def read_header(src: Source, *, armor: bool | None = None) -> format.Header:
     return format.parse_header(_binary_source(src, armor))
 
 
+def _payload_key(source: io.BufferedIOBase, identities: Sequence[Identity]) -> bytes:
+    """Read the header and the payload nonce from ``source``; return the STREAM key."""
+    header = format.parse_header(source)
+    file_key = _file_key(header, identities)
+    mac_key = hkdf_sha256(file_key, b"", b"header")
+    expected = hmac_sha256(mac_key, format.marshal_without_mac(header.stanzas))
+    if not hmac.compare_digest(expected, header.mac):
+        raise HeaderMACError()
+    nonce = source.read(PAYLOAD_NONCE_SIZE)
+    if len(nonce) != PAYLOAD_NONCE_SIZE:
+        raise HeaderError("the file ends before the payload nonce")
+    return hkdf_sha256(file_key, nonce, b"payload")
+
+
+@dataclass(frozen=True)
+class PayloadPlan:
+    """Where the chunks of a binary age file lie, and what opens them.
+
+    For a reader that decrypts the payload elsewhere (the page's second
+    worker) and needs to be told exactly what to do: ``batches`` covers the
+    whole payload in order, each ``(offset, length, nonces)``, to be opened
+    with :meth:`orthoshare.age.primitives.AEAD.open_each` in chunks of
+    :data:`~orthoshare.age.stream.ENCRYPTED_CHUNK_SIZE` under ``key``. If a
+    batch fails, :meth:`failure` says why, as :class:`Decryptor` would.
+    """
+
+    key: bytes
+    batches: tuple[stream.Batch, ...]
+    #: The size of each chunk, tag included (the last may be shorter).
+    chunk_size = stream.ENCRYPTED_CHUNK_SIZE
+
+    def failure(self, src: Source, batch: int) -> PayloadError:
+        """The error of opening batch ``batch`` and what follows, read from ``src``.
+
+        ``src`` is the same file, positioned at that batch's offset.
+        """
+        offset, _, _ = self.batches[batch]
+        first = sum(len(nonces) // NONCE_SIZE for _, _, nonces in self.batches[:batch])
+        reader = StreamReader(self.key, src, counter=first)
+        try:
+            while reader.next_chunks() is not None:
+                pass
+        except PayloadError as e:
+            return e
+        return PayloadError(f"the payload from byte {offset} opened when read again")
+
+
+def plan_payload(
+    src: io.BufferedIOBase, size: int, identities: Sequence[Identity]
+) -> PayloadPlan | None:
+    """Read the header of the age file ``src`` (seekable, ``size`` bytes); plan its payload.
+
+    Returns ``None`` where the chunks cannot be planned from the size alone:
+    an armored file (its chunks are not at offsets of the file), or a payload
+    whose last chunk is full-size, empty, or shorter than a tag (the first is
+    told from a truncated file only by trying it, as :class:`Decryptor` does).
+
+    Raises
+    ------
+    HeaderError, HeaderMACError, NoIdentityMatchError, ArmorError
+        As :class:`Decryptor` does.
+    """
+    head = src.read(_SNIFF_SIZE)
+    src.seek(0)
+    if _looks_armored(head):
+        return None
+    key = _payload_key(src, identities)
+    batches = stream.plan(src.tell(), size)
+    return None if batches is None else PayloadPlan(key, batches)
+
+
 class Decryptor(io.RawIOBase):
     """A readable stream of the plaintext of the age file ``src``.
 
@@ -131,16 +209,7 @@ class Decryptor(io.RawIOBase):
         self, src: Source, identities: Sequence[Identity], *, armor: bool | None = None
     ) -> None:
         source = _binary_source(src, armor)
-        header = format.parse_header(source)
-        file_key = _file_key(header, identities)
-        mac_key = hkdf_sha256(file_key, b"", b"header")
-        expected = hmac_sha256(mac_key, format.marshal_without_mac(header.stanzas))
-        if not hmac.compare_digest(expected, header.mac):
-            raise HeaderMACError()
-        nonce = source.read(PAYLOAD_NONCE_SIZE)
-        if len(nonce) != PAYLOAD_NONCE_SIZE:
-            raise HeaderError("the file ends before the payload nonce")
-        self._stream = StreamReader(hkdf_sha256(file_key, nonce, b"payload"), source)
+        self._stream = StreamReader(_payload_key(source, identities), source)
         self._unread = memoryview(b"")
 
     def readable(self) -> bool:

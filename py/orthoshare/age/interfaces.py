@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .format import Stanza
 
@@ -54,3 +54,21 @@ class Sink(Protocol):
     """A writable binary stream."""
 
     def write(self, data: bytes, /) -> object: ...
+
+
+@runtime_checkable
+class SealingSink(Protocol):
+    """A sink that seals the payload's chunks itself, where they are written.
+
+    The page's: it hands them to a worker of their own, on the machine's other
+    core. STREAM still makes every nonce and decides which chunk is final; the
+    sink only applies ChaCha20-Poly1305 as
+    :meth:`orthoshare.age.primitives.AEAD.seal_each` does, in order with what
+    is :meth:`write`-n to it, which stays as it is.
+    """
+
+    def write(self, data: bytes, /) -> object: ...
+
+    def seal_each(self, key: bytes, nonces: bytes, plaintext: memoryview, size: int) -> None:
+        """Seal the messages of ``plaintext`` under ``key`` and write them."""
+        ...

@@ -36,7 +36,7 @@ class AEAD(Protocol):
 
     The ``…_each`` methods do many messages in one call, for STREAM's chunks:
     message ``i`` is bytes ``i * size`` to ``(i + 1) * size`` of the data (the
-    last may be shorter), under the ``i``-th 12-byte nonce of ``nonces`` (their
+    last may be shorter, or empty), under the ``i``-th 12-byte nonce of ``nonces`` (their
     concatenation). The caller makes the nonces; a backend where calls are
     dear (the page's, across the Python-JS boundary) makes one call of many.
     """
@@ -63,7 +63,8 @@ def _messages(nonces: bytes, data: Buffer, size: int) -> Iterator[tuple[bytes, b
     """Each (nonce, message) of an ``..._each`` call, as :class:`AEAD` describes them."""
     view = memoryview(data).cast("B")
     count = len(nonces) // NONCE_SIZE
-    if len(nonces) != count * NONCE_SIZE or not (count - 1) * size < len(view) <= count * size:
+    # The last message may be empty: STREAM's final chunk is, when the whole payload is.
+    if len(nonces) != count * NONCE_SIZE or not (count - 1) * size <= len(view) <= count * size:
         raise ValueError(f"{len(nonces)} bytes of nonces do not fit {len(view)} bytes in {size}")
     for i in range(count):
         nonce = nonces[i * NONCE_SIZE : (i + 1) * NONCE_SIZE]

@@ -13,7 +13,7 @@ call. Which chunk is final, and every check, is decided here alone.
 from __future__ import annotations
 
 from .errors import PayloadError
-from .interfaces import Sink, Source
+from .interfaces import SealingSink, Sink, Source
 from .primitives import TAG_SIZE, AuthenticationError, get_backend
 
 CHUNK_SIZE = 64 * 1024
@@ -55,25 +55,33 @@ class StreamWriter:
 
     At most one chunk of plaintext is held: a full chunk is kept back until
     more data arrives, since only :meth:`close` knows which chunk is final.
+    A ``dst`` that is a :class:`~orthoshare.age.interfaces.SealingSink` seals
+    the chunks itself.
     """
 
     def __init__(self, key: bytes, dst: Sink) -> None:
+        self._key = key
         self._aead = get_backend().chacha20poly1305(key)
         self._dst = dst
         self._pending = bytearray()
         self._counter = 0
         self._closed = False
 
+    def _seal(self, nonces: bytes, chunks: memoryview) -> None:
+        if isinstance(self._dst, SealingSink):
+            self._dst.seal_each(self._key, nonces, chunks, CHUNK_SIZE)
+        else:
+            self._dst.write(self._aead.seal_each(nonces, chunks, CHUNK_SIZE))
+
     def _emit(self, chunk: bytes, last: bool) -> None:
         if self._counter > _MAX_COUNTER:
             raise OverflowError("stream: chunk counter overflow")
-        self._dst.write(self._aead.seal(_nonce(self._counter, last), chunk))
+        self._seal(_nonce(self._counter, last), memoryview(chunk))
         self._counter += 1
 
     def _emit_full(self, chunks: memoryview) -> None:
         count = len(chunks) // CHUNK_SIZE
-        nonces = _nonces(self._counter, count)
-        self._dst.write(self._aead.seal_each(nonces, chunks, CHUNK_SIZE))
+        self._seal(_nonces(self._counter, count), chunks)
         self._counter += count
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
@@ -107,13 +115,47 @@ class StreamWriter:
             self._closed = True
 
 
-class StreamReader:
-    """Decrypts ``src`` one or more chunks at a time; each chunk is authenticated before release."""
+#: Where a run of chunks lies in a file, and their nonces: ``(offset, length, nonces)``.
+Batch = tuple[int, int, bytes]
 
-    def __init__(self, key: bytes, src: Source) -> None:
+
+def plan(start: int, end: int) -> tuple[Batch, ...] | None:
+    """The chunks of a payload from byte ``start`` to ``end`` of a file, :data:`BATCH` at a time.
+
+    Only the very last chunk is final. Returns ``None`` for a payload whose
+    last chunk is full-size (final, or cut off after a full chunk: only
+    trying it tells), empty after others, or shorter than a tag: let
+    :class:`StreamReader` read those.
+    """
+    size = end - start
+    count = -(-size // ENCRYPTED_CHUNK_SIZE)
+    last = size - (count - 1) * ENCRYPTED_CHUNK_SIZE
+    if count == 0 or last == ENCRYPTED_CHUNK_SIZE or last < TAG_SIZE:
+        return None
+    if last == TAG_SIZE and count > 1:
+        return None
+    if count - 1 > _MAX_COUNTER:
+        raise OverflowError("stream: chunk counter overflow")
+    batches = []
+    for first in range(0, count, BATCH):
+        chunks = range(first, min(first + BATCH, count))
+        nonces = b"".join(_nonce(counter, counter == count - 1) for counter in chunks)
+        offset = start + first * ENCRYPTED_CHUNK_SIZE
+        batches.append((offset, min(len(chunks) * ENCRYPTED_CHUNK_SIZE, end - offset), nonces))
+    return tuple(batches)
+
+
+class StreamReader:
+    """Decrypts ``src`` one or more chunks at a time; each chunk is authenticated before release.
+
+    ``counter`` is the number of the first chunk ``src`` holds: ``0``, unless
+    it starts further into a payload (:meth:`orthoshare.age.PayloadPlan.failure`).
+    """
+
+    def __init__(self, key: bytes, src: Source, *, counter: int = 0) -> None:
         self._aead = get_backend().chacha20poly1305(key)
         self._src = src
-        self._counter = 0
+        self._counter = counter
         self._done = False
         self._ahead = b""  # read from src, not yet opened
         self._one_by_one = False  # a batch failed: find which chunk, releasing those before it

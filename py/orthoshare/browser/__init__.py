@@ -11,6 +11,8 @@ and :mod:`orthoshare.browser.jsio` for why file reading is injected as
 """
 
 from .api import (
+    Opening,
+    begin_opening,
     boot,
     describe,
     generate_passphrase,
@@ -27,6 +29,8 @@ from .primitives import JSPrimitives
 
 __all__ = [
     "JSPrimitives",
+    "Opening",
+    "begin_opening",
     "boot",
     "describe",
     "generate_passphrase",

@@ -16,15 +16,13 @@ Node tests read in-memory buffers with the very same Python code.
 
 The work itself is :mod:`orthoshare.pipeline`'s, as on the command line:
 :func:`seal` is :func:`~orthoshare.pipeline.seal_to` writing to the worker's
-``write_chunk``; :func:`open_` is :func:`~orthoshare.pipeline.decrypt_and_verify`
+``output``; :func:`open_` is :func:`~orthoshare.pipeline.decrypt_and_verify`
 into a store the worker keeps, and returns nothing before the whole file
 authenticated and every file in it matched the manifest.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -32,8 +30,6 @@ from typing import Any
 
 from .. import __version__, age, pipeline
 from ..age import primitives
-from ..bundle.manifest import Manifest
-from ..chart import chart, placement, view_meaning
 from ..errors import InputError
 from ..passphrase import generate_passphrase as _generate_passphrase
 from ..passphrase import strength
@@ -41,11 +37,14 @@ from ..request import PatientsRequest, RequestError, SealRequest, identities_fro
 from ..request import parse_recipient as _parse_recipient
 from ..views import load_views
 from .files import READ_PIECE, BlobInput, name_of
-from .jsio import ChunkWriter, Spool, open_blob
-from .primitives import JSPrimitives
+from .jsio import SealedOutput, open_blob
+from .opening import Opening, begin_opening, manifest_dict, opened_result, spooled_into
+from .primitives import JSPrimitives, require_backend
 from .results import Result, answers_errors, error_result, progress_of
 
 __all__ = [
+    "Opening",
+    "begin_opening",
     "boot",
     "describe",
     "generate_passphrase",
@@ -60,16 +59,6 @@ __all__ = [
 ]
 
 _INSPECT_PIECE = 64 * 1024
-
-
-def _require_backend() -> None:
-    if not isinstance(primitives.get_backend(), JSPrimitives):
-        raise RuntimeError("orthoshare.browser: call boot(crypto) first")
-
-
-def _manifest_dict(manifest: Manifest) -> Result:
-    loaded: Result = json.loads(manifest.to_json())
-    return loaded
 
 
 def boot(crypto: Any) -> Result:
@@ -150,37 +139,40 @@ def views() -> list[Result]:
 
 @answers_errors
 def seal(
-    files: Any, request_json: Any, read_slice: Any, write_chunk: Any, progress: Any = None
+    files: Any, request_json: Any, read_slice: Any, output: Any, progress: Any = None
 ) -> Result:
-    """Seal ``files`` into one age file, passed to ``write_chunk`` as it is made.
+    """Seal ``files`` into one age file, passed to ``output`` as it is made.
 
     ``request_json`` is a :class:`orthoshare.request.SealRequest` as JSON:
     ``details``, ``annotations`` (one per file, or null), ``passphrase`` (or
     null), ``recipients`` (``age1…`` keys), ``armor`` and
     ``allow_mixed_patients`` (the sender confirmed DICOM files naming
     different patients; without it they are refused).
-    ``write_chunk(Uint8Array)`` receives the file in order, in pieces of at
-    least 1 MiB (the last may be shorter), and is first called
-    once the checks passed and sealing is under way; after an error result,
-    discard anything it received. ``progress("sealing", done, total)`` counts
-    input bytes, then ``progress("making DICOM objects", done, total)`` the
-    objects made of photos, scans and PDFs.
+    ``output`` receives the file in order, as
+    :class:`~orthoshare.browser.jsio.SealedOutput` describes: plain bytes to
+    ``output.append(Uint8Array)``, the payload's chunks to
+    ``output.sealEach(key, nonces, plaintext, size)`` to be sealed with
+    ``chacha20poly1305SealEach``; it is first called once the checks passed and
+    sealing is under way; after an error result, discard what it received.
+    ``progress("sealing", done, total)`` counts input bytes, then
+    ``progress("making DICOM objects", done, total)`` the objects made of
+    photos, scans and PDFs.
 
     Returns ``{"name", "manifest", "size", "made_up_patient_id"}``: a file name
     that says nothing about the patient, the manifest sealed inside, the bytes
     written, and the Patient ID the DICOM objects made here carry when the
     sender gave none (else ``""``).
     """
-    _require_backend()
+    require_backend()
     inputs = [BlobInput.of(blob, read_slice) for blob in files]
     request = SealRequest.from_json(request_json, len(inputs))
     now = datetime.now(UTC)
-    sink = ChunkWriter(write_chunk)
+    sink = SealedOutput(output)
     manifest = pipeline.seal_to(sink, inputs, request, progress=progress_of(progress), now=now)
     sink.flush()
     return {
         "name": pipeline.sealed_file_name(now),
-        "manifest": _manifest_dict(manifest),
+        "manifest": manifest_dict(manifest),
         "size": sink.written,
         "made_up_patient_id": manifest.made_up_patient_id,
     }
@@ -254,12 +246,10 @@ def open_(
         carry when the sender gave none (else ``""``). Or ``{"error"}``
         (see the module's docstring).
     """
-    _require_backend()
+    require_backend()
     identities = identities_from_json(request_json)
     size = int(file.size)
-    spool = Spool(records, block=READ_PIECE)
-    # Buffered to give the spool few, large writes (it caches what it reads itself).
-    spooled = io.BufferedRandom(spool, buffer_size=READ_PIECE)
+    spooled = spooled_into(records)
     try:
         with open_blob(file, size, read_slice, name_of(file), piece=READ_PIECE) as src:
             bundle = pipeline.decrypt_and_verify(
@@ -267,47 +257,12 @@ def open_(
             )
     except OSError as e:
         raise InputError(str(e)) from None
-    with bundle:
-        manifest = bundle.manifest
-        entries = [
-            {
-                "path": entry.path,
-                "offset": bundle.data_offset(entry.path),
-                "size": entry.size,
-                "media_type": entry.media_type,
-                "kind": entry.kind,
-                "label": entry.label,
-                "view": entry.view,
-                "view_meaning": view_meaning(entry.view),
-                **asdict(placement(entry.view)),
-                "study": entry.dicom.study_summary if entry.dicom else None,
-                "dicom_note": entry.dicom_note,
-            }
-            for entry in manifest.entries
-        ]
-        cover = manifest.cover
-        assert cover is not None  # verify_bundle refuses a manifest without one
-        cover_entry = {
-            "path": cover.path,
-            "offset": bundle.data_offset(cover.path),
-            "size": cover.size,
-            "media_type": "text/html",
-        }
-    return {
-        "manifest": _manifest_dict(manifest),
-        "entries": entries,
-        "groups": [asdict(group) for group in chart(manifest)],
-        "cover": cover_entry,
-        "made_up_patient_id": manifest.made_up_patient_id,
-        "layout": [
-            {"path": path, "offset": offset, "size": size} for path, offset, size in bundle.layout()
-        ],
-    }
+    return opened_result(bundle)
 
 
 def keygen() -> Result:
     """Make a key pair: ``{"identity_file": text to save, "public_key": "age1…"}``."""
-    _require_backend()
+    require_backend()
     identity = age.X25519Identity.generate()
     return {
         "identity_file": age.format_identity_file(identity),
@@ -318,7 +273,7 @@ def keygen() -> Result:
 @answers_errors
 def parse_recipient(text: Any) -> Result:
     """Check a public key as typed: ``{"ok": True}`` or an error dict."""
-    _require_backend()
+    require_backend()
     if not isinstance(text, str):
         raise RequestError("the key is not a string")
     _parse_recipient(text)

@@ -8,8 +8,9 @@ one slice in memory at a time; the Node tests pass one built on ``Buffer``.
 Nothing here knows which: the same code runs in both places.
 
 - :class:`SliceReader`: a JS ``File``/``Blob`` as a seekable binary stream.
-- :class:`ChunkWriter`: a sink that hands its bytes to a JS function in
-  pieces of at least :data:`PIECE` bytes, so the boundary is crossed rarely.
+- :class:`SealedOutput`: the sealed file's sink, which hands its bytes to
+  JS in pieces of at least :data:`PIECE` bytes, so the boundary is crossed
+  rarely, and the payload's chunks unsealed, to be sealed in JS.
 - :class:`Spool`: a file written once from start to end, then read, whose
   bytes a JS store keeps (on disk where the browser allows it) rather than
   the wasm heap; the decrypted ZIP is verified in it, and the worker then
@@ -22,6 +23,8 @@ import io
 from typing import Any
 
 from pyodide.ffi import JsException, to_js
+
+from ..age.primitives import NONCE_SIZE, TAG_SIZE
 
 #: How much is read or written per call across the boundary.
 PIECE = 1 << 20
@@ -126,15 +129,19 @@ def open_blob(
     return io.BufferedReader(SliceReader(blob, size, read_slice, name, block=piece), _SMALL_READS)
 
 
-class ChunkWriter:
-    """A sink that passes what is written to the JS function ``write_chunk``, batched.
+class SealedOutput:
+    """The sealed file as Python writes it, to a JS ``output``.
 
-    Each call gets a fresh ``Uint8Array`` (a copy the JS side owns) of at
-    least :data:`PIECE` bytes, except the last, made by :meth:`flush`.
+    Plain bytes (the header) reach ``output.append(Uint8Array)`` in pieces of
+    at least :data:`PIECE` bytes, each a fresh array the JS side owns; the
+    payload's chunks reach ``output.sealEach(key, nonces, plaintext, size)``
+    unsealed (a :class:`~orthoshare.age.interfaces.SealingSink`), which the
+    worker passes to the page's cipher worker, or seals where it is. Pending
+    plain bytes go first, so the output sees everything in order.
     """
 
-    def __init__(self, write_chunk: Any) -> None:
-        self._write_chunk = write_chunk
+    def __init__(self, output: Any) -> None:
+        self._output = output
         self._pending = bytearray()
         self.written = 0
 
@@ -144,9 +151,14 @@ class ChunkWriter:
             self.flush()
         return len(data)
 
+    def seal_each(self, key: bytes, nonces: bytes, plaintext: memoryview, size: int) -> None:
+        self.flush()
+        self._output.sealEach(to_js(key), to_js(nonces), to_js(plaintext), size)
+        self.written += len(plaintext) + len(nonces) // NONCE_SIZE * TAG_SIZE
+
     def flush(self) -> None:
         if self._pending:
-            self._write_chunk(to_js(self._pending))
+            self._output.append(to_js(self._pending))
             self.written += len(self._pending)
             self._pending.clear()
 

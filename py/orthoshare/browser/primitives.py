@@ -29,7 +29,7 @@ from typing import Any
 
 from pyodide.ffi import jsnull, to_js
 
-from ..age.primitives import AEAD, KEY_SIZE, NONCE_SIZE, AuthenticationError, Buffer
+from ..age.primitives import AEAD, KEY_SIZE, NONCE_SIZE, AuthenticationError, Buffer, get_backend
 
 _POINT_SIZE = 32
 
@@ -113,3 +113,9 @@ class JSPrimitives:
         _check_size(scalar, _POINT_SIZE, "an X25519 scalar")
         _check_size(point, _POINT_SIZE, "an X25519 point")
         return _bytes(self._crypto.x25519(to_js(scalar), to_js(point)), "x25519")
+
+
+def require_backend() -> None:
+    """Raise unless :func:`orthoshare.browser.boot` registered the page's primitives."""
+    if not isinstance(get_backend(), JSPrimitives):
+        raise RuntimeError("orthoshare.browser: call boot(crypto) first")
