@@ -46,16 +46,14 @@ def age_cli(
     inputs: Inputs, recipient: str, key_file: Path, runs: int, expected: str, sealed: Path
 ) -> CliResult:
     """Encrypt the concatenation of ``inputs`` to ``sealed`` and decrypt it, timed."""
-    plain = WORK / f"concatenation-{inputs.size_mb}.bin"
-    opened = WORK / f"age-cli-{inputs.size_mb}.out"
+    plain = WORK / f"concatenation-{inputs.stem}.bin"
+    opened = WORK / f"age-cli-{inputs.stem}.out"
     records.write_concatenation(inputs, plain)
     try:
         encrypt = best_of(runs, [AGE, "-r", recipient, "-o", str(sealed), str(plain)])
         decrypt = best_of(runs, [AGE, "-d", "-i", str(key_file), "-o", str(opened), str(sealed)])
         if records.sha256_of_files([opened]) != expected:
-            raise BenchError(
-                f"the age CLI's round trip of {inputs.size_mb} MB differs from the input"
-            )
+            raise BenchError(f"the age CLI's round trip of {inputs.label} differs from the input")
     finally:
         plain.unlink(missing_ok=True)
         opened.unlink(missing_ok=True)

@@ -24,9 +24,10 @@ def age_decrypted_sha256(sealed: Path, key_file: Path) -> str:
     return digest
 
 
-def check_page_bundle(sealed: Path, key_file: Path, inputs: Inputs) -> None:
-    """Decrypt with age, test the ZIP with unzip, and find every input in it byte for byte."""
-    bundle = WORK / f"page-{inputs.size_mb}.zip"
+def check_page_bundle(sealed: Path, key_file: Path, inputs: Inputs) -> int:
+    """Decrypt with age, test the ZIP with unzip, and find every input in it byte for byte;
+    return the ZIP's size."""
+    bundle = WORK / f"page-{inputs.stem}.zip"
     try:
         subprocess.run(
             [AGE, "-d", "-i", str(key_file), "-o", str(bundle), str(sealed)],
@@ -39,6 +40,7 @@ def check_page_bundle(sealed: Path, key_file: Path, inputs: Inputs) -> None:
             timeout=CLI_TIMEOUT_S,
             stdout=subprocess.DEVNULL,
         )
+        size = bundle.stat().st_size
         members: dict[str, list[str]] = {}
         with zipfile.ZipFile(bundle) as archive:
             for info in archive.infolist():
@@ -51,12 +53,22 @@ def check_page_bundle(sealed: Path, key_file: Path, inputs: Inputs) -> None:
     missing = [f.path.name for f in inputs.files if not in_bundle(f, members.get(f.sha256, []))]
     if missing:
         raise BenchError(f"not in the page's bundle byte for byte: {', '.join(missing[:5])}")
+    return size
 
 
 def in_bundle(original: InputFile, names: list[str]) -> bool:
     if original.kind == "dicom":
         return any(name.startswith("DICOM/") for name in names)
     return f"ORIGINAL/{original.path.name}" in names
+
+
+def check_saved_bundle(saved: int, bundle: float | None, inputs: Inputs) -> None:
+    """What "Save all" gave is the whole verified ZIP: as large as ``age -d`` made it of the
+    sealed file (``bundle``, None when that check failed), or at least larger than the inputs."""
+    if bundle is not None and saved != bundle:
+        raise BenchError(f"Save all gave {saved} bytes, not the {bundle:.0f} of the sealed ZIP")
+    if saved <= inputs.total:
+        raise BenchError(f"Save all gave {saved} bytes, no more than the {inputs.total} put in")
 
 
 def check_age_file(sealed: Path, key_file: Path, expected: str, who: str) -> None:

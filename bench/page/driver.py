@@ -1,4 +1,4 @@
-"""The page driven in Chromium as a person would: boot it, pick files, seal, open."""
+"""The page driven in Chromium as a person would: boot it, pick files, seal, open, save."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -152,6 +153,28 @@ def click_open(page: Page, sampled: bool) -> Timed:
     return Timed(seconds, peak, page.evaluate("() => window.benchSteps"))
 
 
+@dataclass(frozen=True)
+class Saved:
+    """The opened records saved with "Save all": how long, the browser's memory meanwhile,
+    and the size of the file the browser wrote."""
+
+    timed: Timed
+    size: int
+
+
+def click_save_all(page: Page) -> Saved:
+    """Save the opened records as one ZIP, the memory sampled until the file is written."""
+    with memory.watching() as peak:
+        started = time.perf_counter()
+        with page.expect_download(timeout=WORK_TIMEOUT_MS) as download:
+            page.click("#save-all")
+        # path() waits until the browser has written the whole file, and fails if it could not.
+        size = Path(download.value.path()).stat().st_size
+        seconds = time.perf_counter() - started
+    download.value.delete()
+    return Saved(Timed(seconds, peak), size)
+
+
 def choose_sealed(page: Page, sealed: Path, needs: str) -> None:
     page.click("#tab-open")
     page.set_input_files("#pick-sealed", str(sealed))
@@ -172,11 +195,13 @@ def seal_in_page(
 
 def open_in_page(
     browsing: Browsing, site: str, sealed: Path, identity_file: str, sampled: bool
-) -> Timed:
+) -> tuple[Timed, Saved | None]:
+    """Open ``sealed`` with the identity; if ``sampled``, then save what it opened too."""
     with fresh_page(browsing, site) as (page, _):
         choose_sealed(page, sealed, "your identity file")
         page.fill("#identity-text", identity_file)
-        return click_open(page, sampled)
+        opened = click_open(page, sampled)
+        return opened, click_save_all(page) if sampled else None
 
 
 def scrypt_in_page(browsing: Browsing, site: str, tiny: Path, target: Path) -> tuple[float, float]:
