@@ -15,6 +15,7 @@ import http.server
 import json
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,9 +194,10 @@ def app(
     }[request.param]
 
 
-def open_app(page: Page, app: App) -> Worker:
+def open_app(page: Page, app: App) -> list[Worker]:
     """Open the app with the page's violations watched from its first script; return its
-    worker, watched from then on."""
+    workers (the Python one, then the cipher one, started once the first is ready),
+    watched from then on."""
     page.add_init_script(WATCH_VIOLATIONS)
     response = page.goto(app.url)
     assert response is not None
@@ -204,9 +206,14 @@ def open_app(page: Page, app: App) -> Worker:
     )
     header = response.headers.get("content-security-policy")
     assert header == (page.get_attribute(POLICY_META, "content") if app.sends_header else None)
-    [worker] = page.workers
-    worker.evaluate(f"() => {{ {WATCH_VIOLATIONS} }}")
-    return worker
+    deadline = time.monotonic() + BOOT_TIMEOUT_MS / 1000
+    while len(page.workers) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    workers = sorted(page.workers, key=lambda worker: bool(worker.evaluate("() => self.name")))
+    assert [worker.evaluate("() => self.name") for worker in workers] == ["", "orthoshare-cipher"]
+    for worker in workers:
+        worker.evaluate(f"() => {{ {WATCH_VIOLATIONS} }}")
+    return workers
 
 
 def violations(context: Page | Worker) -> set[tuple[str, str]]:
@@ -246,14 +253,16 @@ def test_the_probes_reach_the_other_origin_and_run_where_no_policy_stands(
 def test_the_page_and_its_worker_refuse_other_origins_and_scripts_not_shipped_yet_seal_and_open(
     page: Page, app: App, other_origin: OtherOrigin, tmp_path: Path, records: dict[str, bytes]
 ) -> None:
-    worker = open_app(page, app)
+    workers = open_app(page, app)
     assert violations(page) == set(), "booting broke the policy"
 
     assert page.evaluate(PAGE_PROBES, other_origin.url) == []
-    assert worker.evaluate(WORKER_PROBES, other_origin.url) == []
+    for worker in workers:
+        assert worker.evaluate(WORKER_PROBES, other_origin.url) == []
     assert other_origin.seen == []
     assert violations(page) == other_origin.page_violations()
-    assert violations(worker) == other_origin.worker_violations()
+    for worker in workers:
+        assert violations(worker) == other_origin.worker_violations()
 
     add_records(page, tmp_path, records)
     page.fill("#passphrase", PASSPHRASE)
@@ -261,7 +270,8 @@ def test_the_page_and_its_worker_refuse_other_origins_and_scripts_not_shipped_ye
     sealed = seal_in_page(page, tmp_path)
     open_sealed(page, sealed)
     assert page.locator("#open-files tbody tr:has-text('ORIGINAL/')").count() == len(records)
-    assert violations(page) == violations(worker) == set()
+    assert violations(page) == set()
+    assert [violations(worker) for worker in workers] == [set(), set()]
 
 
 #: Keeps every object URL the page makes and revokes, with the type of its Blob.
@@ -352,7 +362,9 @@ def test_every_object_url_is_revoked_once_used(
     assert saved.read_bytes() == records["raw.bin"]
     assert pipeline.list_(sealed, [age.ScryptIdentity(PASSPHRASE)]).entries
     expected = {
-        "text/javascript": 1,  # the worker's code (the site's a line, the single file's all)
+        # The workers' code (the site's a line, the single file's all): the Python
+        # worker's and the cipher worker's.
+        "text/javascript": 2,
         # The previews of smile.jpg and dot.png: before sealing, then once opened in the
         # list of files, and in the chart's photos twice: in the composite and in the
         # group's list of files, each made when opened.
