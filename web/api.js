@@ -5,16 +5,17 @@
 // Boot messages carry no id: {kind: "boot-step" | "ready" | "boot-error"}.
 //
 // Python runs in the worker synchronously and cannot hear a message while it works,
-// so Cancel ends the worker itself, with everything it held, and starts a new one.
+// so Cancel ends the worker itself (and the cipher worker), with everything they held,
+// and starts a new one.
 // So does an error the worker marks `restart`: Pyodide failed fatally (a stack
 // overflow, say) and would refuse every later request.
 
 export const CANCELLED = "Cancelled";
 
-// The name of the page's second worker, which seals on the other core (cipher.js's
-// CIPHER). It starts once the first is ready, so as not to slow the page's start, and
-// is handed one end of a channel whose other end goes to the first worker. A page
-// without it still seals: the first worker then seals by itself.
+// The name of the page's second worker, which applies the cipher on the other core when
+// sealing and opening (cipher.js's CIPHER). It starts once the first is ready, so as not
+// to slow the page's start, and is handed one end of a channel whose other end goes to
+// the first worker. Without it the first worker seals and opens by itself.
 const CIPHER = "orthoshare-cipher";
 
 // WebKit's worker of a file:// page cannot read a Blob (NotReadableError, measured with

@@ -10,7 +10,7 @@ let letGoOfShown = () => {}; // ends the hold on the records shown (see holdReco
 
 // Opened records are kept in the origin's private file system, where the browser has
 // one, under a name this page holds a Web Lock on for as long as it shows them: a
-// worker removes every opened file whose lock no page holds (service.js), so records
+// worker removes every opened file whose lock no page holds (spools.js), so records
 // do not stay on disk after the page shows others, or closes. Returns that name, or ""
 // where there are no Web Locks (the worker then keeps the records in Blobs).
 async function holdRecords() {
