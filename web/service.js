@@ -106,31 +106,46 @@ let cipher = null;
 
 function connectCipher(port) {
   let listener = null;
+  // One conversation at a time: an opening waits for the cipher worker, and a request
+  // that comes meanwhile (a seal) must not take its answers.
+  let turn = Promise.resolve();
+  const inTurn = (converse) => {
+    const done = turn.then(converse);
+    turn = done.catch(() => {});
+    return done;
+  };
   const ask = (message) =>
-    new Promise((resolve) => {
-      listener = resolve;
-      port.postMessage(message);
-    });
+    inTurn(
+      () =>
+        new Promise((resolve) => {
+          listener = resolve;
+          port.postMessage(message);
+        }),
+    );
   const decrypt = (file, key, batches, chunk, feed) =>
-    new Promise((resolve, reject) => {
-      listener = (data) => {
-        if (data.op === "plaintext") {
-          try {
-            feed(new Uint8Array(data.bytes), data.batch);
-          } catch (error) {
-            // What it had sent before hearing this is dropped, not fed.
-            listener = null;
-            port.postMessage({ op: "stop" });
-            return reject(error);
-          }
-          port.postMessage({ op: "fed" });
-        } else {
-          listener = null;
-          resolve(data.op === "failed" ? data.batch : null);
-        }
-      };
-      port.postMessage({ op: "decrypt", file, key, batches, chunk });
-    });
+    inTurn(
+      () =>
+        new Promise((resolve, reject) => {
+          listener = (data) => {
+            if (data.op === "plaintext") {
+              try {
+                feed(new Uint8Array(data.bytes), data.batch);
+              } catch (error) {
+                // What it had sent before hearing this is dropped, not fed.
+                listener = null;
+                port.postMessage({ op: "stop" });
+                return reject(error);
+              }
+              port.postMessage({ op: "fed" });
+            } else {
+              listener = null;
+              resolve(data.op === "failed" ? data.batch : null);
+            }
+          };
+          port.postMessage({ op: "decrypt", file, key, batches, chunk });
+        }),
+    );
+
   port.onmessage = ({ data }) => {
     if (data.op === "ready") cipher = { port, ask, decrypt };
     else listener?.(data);
