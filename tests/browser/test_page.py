@@ -126,18 +126,22 @@ def seal_with_cli(tmp_path: Path, records: dict[str, bytes], recipient: age.Reci
     return result.path
 
 
-def test_sealed_by_the_cli_opens_in_the_page_with_the_cover_sheet_first(
-    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
-) -> None:
-    identity = age.X25519Identity.generate()
-    sealed = seal_with_cli(tmp_path, records, identity.recipient)
-    open_page(page, site)
+def open_with_key(page: Page, sealed: Path, identity: age.X25519Identity) -> None:
     page.click("#tab-open")
     page.set_input_files("#pick-sealed", str(sealed))
     page.wait_for_selector("#open-key-fields:not([hidden])")
     page.fill("#identity-text", age.format_identity_file(identity))
     page.click("#open-button")
     assert wait_for_state(page, "done", "error") == "done", page.text_content("#open-message")
+
+
+def test_sealed_by_the_cli_opens_in_the_page_with_the_cover_sheet_first(
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+) -> None:
+    identity = age.X25519Identity.generate()
+    sealed = seal_with_cli(tmp_path, records, identity.recipient)
+    open_page(page, site)
+    open_with_key(page, sealed, identity)
     assert page.text_content("#cover-title") == "Records of Ana Pérez"
     assert page.locator("#open-files tbody tr:has-text('ORIGINAL/')").count() == len(records)
     screenshot(page, "04-open-done")
@@ -390,15 +394,6 @@ def opened_files(page: Page) -> list[tuple[str, int]]:
         for name, size in page.evaluate(LIST_PRIVATE_FILES)
         if name.startswith("opened-")
     ]
-
-
-def open_with_key(page: Page, sealed: Path, identity: age.X25519Identity) -> None:
-    page.click("#tab-open")
-    page.set_input_files("#pick-sealed", str(sealed))
-    page.wait_for_selector("#open-key-fields:not([hidden])")
-    page.fill("#identity-text", age.format_identity_file(identity))
-    page.click("#open-button")
-    assert wait_for_state(page, "done", "error") == "done", page.text_content("#open-message")
 
 
 def test_on_a_site_opened_records_stay_on_disk_only_while_a_page_shows_them(
