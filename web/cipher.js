@@ -27,7 +27,7 @@
 // At most AHEAD batches are sent and not yet taken, so memory stays bounded however
 // fast this worker runs ahead of Python.
 
-import { sealedSpool } from "./spools.js";
+import { SealingSpool, sealedSpool } from "./spools.js";
 
 /** The name the page gives this worker (new Worker(url, {name})). */
 export const CIPHER = "orthoshare-cipher";
@@ -45,7 +45,7 @@ function blockReader(file) {
   return (offset, length) => {
     if (offset < start || offset + length > start + block.length) {
       start = offset;
-      block = new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, Math.max(offset + length, offset + BLOCK))));
+      block = new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + Math.max(length, BLOCK))));
     }
     return block.subarray(offset - start, offset - start + length);
   };
@@ -78,7 +78,7 @@ export function serveCipher(crypto) {
       async begin() {
         failure = null;
         try {
-          spool = await sealedSpool();
+          spool = new SealingSpool(await sealedSpool(), crypto);
           port.postMessage({ op: "begun" });
         } catch (error) {
           port.postMessage(failed(error));
@@ -88,7 +88,7 @@ export function serveCipher(crypto) {
         spool.append(new Uint8Array(bytes));
       },
       seal({ key, nonces, plaintext, size }) {
-        spool.append(crypto.chacha20poly1305SealEach(key, nonces, new Uint8Array(plaintext), size));
+        spool.sealEach(key, nonces, new Uint8Array(plaintext), size);
       },
       async finish({ type }) {
         try {

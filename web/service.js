@@ -8,7 +8,7 @@
 // Files are read with FileReaderSync, which exists only in workers, in slices Python
 // asks for.
 
-import { openedSpool, removeLeftovers, sealedSpool } from "./spools.js";
+import { openedSpool, removeLeftovers, SealingSpool, sealedSpool } from "./spools.js";
 
 const reader = new FileReaderSync();
 
@@ -32,36 +32,6 @@ export function readSlice(blob, start, end) {
   return new Uint8Array(reader.readAsArrayBuffer(part));
 }
 
-// Where Python writes a file it seals (orthoshare.browser.jsio.SealedOutput): the header
-// as bytes, the payload as chunks to seal. With a cipher worker (cipher.js) both go to
-// it, in order, and it seals and keeps the file; this worker never waits for it until
-// the end. Without one (it could not start, or has not yet), they are sealed here.
-class SealedHere {
-  #spool;
-  #crypto;
-
-  constructor(spool, crypto) {
-    this.#spool = spool;
-    this.#crypto = crypto;
-  }
-
-  append(bytes) {
-    this.#spool.append(bytes);
-  }
-
-  sealEach(key, nonces, plaintext, size) {
-    this.#spool.append(this.#crypto.chacha20poly1305SealEach(key, nonces, plaintext, size));
-  }
-
-  finish(type) {
-    return this.#spool.finish(type);
-  }
-
-  discard() {
-    return this.#spool.discard();
-  }
-}
-
 // A buffer of its own to transfer: Python's arrays are fresh copies, but not
 // necessarily the whole of their buffer.
 function ownBuffer(bytes) {
@@ -69,6 +39,11 @@ function ownBuffer(bytes) {
   return whole ? bytes.buffer : bytes.slice().buffer;
 }
 
+// Where Python writes a file it seals (orthoshare.browser.jsio.SealedOutput): the header
+// as bytes, the payload as chunks to seal. With a cipher worker (cipher.js) both go to
+// it, in order, and it seals and keeps the file; this worker never waits for it until
+// the end. Without one (it could not start, or has not yet), they are sealed here, into
+// a SealingSpool as the cipher worker's.
 class SealedThere {
   #cipher;
 
@@ -157,7 +132,7 @@ async function sealedOutput(crypto) {
     const begun = await cipher.ask({ op: "begin" });
     if (begun.op === "begun") return new SealedThere(cipher);
   }
-  return new SealedHere(await sealedSpool(), crypto);
+  return new SealingSpool(await sealedSpool(), crypto);
 }
 
 // A Blob the page sent as its bytes (api.js's asBytes, where this worker cannot read

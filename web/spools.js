@@ -143,6 +143,38 @@ class PrivateFileSpool {
   }
 }
 
+/**
+ * A sealed file as Python writes it (orthoshare.browser.jsio.SealedOutput): plain bytes
+ * appended to `spool` as they come, the payload's chunks sealed with `crypto`
+ * (crypto.js) first. The cipher worker seals into one; so does the first worker, where
+ * there is no cipher worker.
+ */
+export class SealingSpool {
+  #spool;
+  #crypto;
+
+  constructor(spool, crypto) {
+    this.#spool = spool;
+    this.#crypto = crypto;
+  }
+
+  append(bytes) {
+    this.#spool.append(bytes);
+  }
+
+  sealEach(key, nonces, plaintext, size) {
+    this.#spool.append(this.#crypto.chacha20poly1305SealEach(key, nonces, plaintext, size));
+  }
+
+  finish(type) {
+    return this.#spool.finish(type);
+  }
+
+  discard() {
+    return this.#spool.discard();
+  }
+}
+
 /** The origin's private file system, or null where this page has none. */
 async function privateFolder() {
   try {

@@ -22,7 +22,7 @@ export function sealWithCipher(crypto) {
 }
 
 /**
- * Where seal writes the sealed file, as the worker's SealedHere (service.js) does: plain
+ * Where seal writes the sealed file, as the worker's SealingSpool (spools.js) does: plain
  * bytes appended as they come, the payload's chunks sealed here with the page's crypto
  * module. `appends` counts the plain pieces, `sealings` the plaintext of each sealEach.
  */

@@ -103,16 +103,16 @@ def begin_opening(
     identities = identities_from_json(request_json)
     size = int(file.size)
     src = open_blob(file, size, read_slice, name_of(file), piece=READ_PIECE)
+    plan = None
     try:
         plan = age.plan_payload(src, size, identities)
     except OSError as e:
-        src.close()
         raise InputError(str(e)) from None
-    except BaseException:
-        src.close()
-        raise
+    finally:
+        # Kept open only for an Opening, which reads it again if a batch fails.
+        if plan is None:
+            src.close()
     if plan is None:
-        src.close()
         return {"opening": None}
     opening = Opening(plan, src, size, pipeline.Received(spooled_into(records)), progress)
     return {
