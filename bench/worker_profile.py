@@ -2,16 +2,20 @@
 
 How to run (after scripts/test has installed everything, Debian's chromium included)::
 
-    .venv/bin/python bench/worker_profile.py [--size 256]
+    .venv/bin/python bench/worker_profile.py [--size 256] [--workload large|mixed]
 
-It builds the site, makes one large file of seeded random bytes (the page bench's "one
-large file" workload), opens the site in Debian's headless Chromium in a new regular
-profile, attaches Chromium's sampling profiler (over the DevTools protocol) to the
-page's two workers, the Python one and the cipher one (``web/cipher.js``), and seals
-the file to an X25519 key, then opens what it sealed, as a person would. For each step
-it prints the throughput and, for each worker, the functions where the most time was
-spent (self time), which names the wasm module they are in: ``pyodide.asm.wasm`` (Python,
-its hashlib and zlib) or libsodium's. Nothing is checked: the page bench does that.
+It builds the site, makes one of the page bench's seeded workloads ("one large file",
+the default, or "mixed records"), opens the site in Debian's headless Chromium in a new
+regular profile, attaches Chromium's sampling profiler (over the DevTools protocol) to
+the page's two workers, the Python one and the cipher one (``web/cipher.js``), and seals
+the records to an X25519 key, then opens what it sealed, as a person would. For each
+step it prints the throughput and, for each worker, the functions where the most time
+was spent (self time), which names the wasm module they are in: ``pyodide.asm.wasm``
+(Python, its hashlib and zlib) or libsodium's. Then the CPU time of every Chromium
+process of the run, from ``/proc`` (the renderer's by thread: both workers' threads are
+named ``DedicatedWorker``), against what the machine's cores could give in that time:
+how near the step is to using the whole machine. Nothing is checked: the page bench does
+that.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import sys
 import tempfile
 import time
@@ -26,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 # bench/page/: importable because Python puts the script's own folder first on sys.path.
-from page import large_file, records
+from page import large_file, mixed, records
 from page.driver import CHROMIUM_ARGS, WORK_TIMEOUT_MS, wait_for_state
 from page.machine import BENCH, CHROMIUM, WORK, machine_facts
 from page.records import MB
@@ -104,6 +109,51 @@ def self_times(profile: dict[str, Any]) -> tuple[float, list[tuple[str, float]]]
     return sum(spent.values()), sorted(spent.items(), key=lambda item: -item[1])
 
 
+def _cpu_of(stat: Path) -> tuple[str, float]:
+    # /proc/<pid>[/task/<tid>]/stat: the name in parentheses, then utime and stime, the
+    # 12th and 13th fields after it, in clock ticks.
+    text = stat.read_text()
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(profile_dir: str) -> dict[str, float]:
+    """CPU seconds so far of the Chromium run on ``profile_dir``: each process kind, and
+    each named thread of the renderers (where the page's workers run)."""
+    spent: dict[str, float] = collections.defaultdict(float)
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            # Chromium rewrites its children's command lines as one string: split both ways.
+            arguments = (process / "cmdline").read_bytes().replace(b"\0", b" ").split()
+            if not any(profile_dir.encode() in argument for argument in arguments):
+                continue
+            kinds = [a[len(b"--type=") :].decode() for a in arguments if a.startswith(b"--type=")]
+            kind = kinds[0] if kinds else "browser"
+            if kind != "renderer":
+                spent[f"{kind} process"] += _cpu_of(process / "stat")[1]
+                continue
+            for task in (process / "task").glob("[0-9]*"):
+                name, seconds = _cpu_of(task / "stat")
+                spent[f"renderer: {name}"] += seconds
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue  # ended meanwhile
+    return spent
+
+
+def report_cpu(seconds: float, before: dict[str, float], after: dict[str, float]) -> None:
+    used = {name: after[name] - before.get(name, 0.0) for name in after}
+    total = sum(used.values())
+    cores = os.cpu_count() or 1
+    print(
+        f"  CPU, every Chromium process: {total:.2f} s in {seconds:.2f} s"
+        f" ({100 * total / (cores * seconds):.0f}% of {cores} cores)"
+    )
+    for name, spent in sorted(used.items(), key=lambda item: -item[1]):
+        if spent >= 0.05:
+            print(f"    {spent:6.2f} s  {name}")
+
+
 def report(step: str, size: int, seconds: float, profiler: Profiler) -> None:
     print(f"\n{step}: {size / MB / seconds:.1f} MB/s ({seconds:.2f} s for {size / MB:.0f} MB)")
     for name, profile in zip(profiler.names, profiler.stop(), strict=True):
@@ -158,9 +208,12 @@ def profile(site: str, inputs: list[Path], size: int) -> None:
         page.fill("#recipient-keys", str(identity.recipient))
         page.wait_for_selector("#recipient-keys-status:has-text('1 valid key')")
         profiler.start()
+        before = cpu_seconds(profile_dir)
         with page.expect_download() as download:
             seconds = click_until_done(page, "#seal", "#send-message")
+        after = cpu_seconds(profile_dir)
         report("seal", size, seconds, profiler)
+        report_cpu(seconds, before, after)
         download.value.save_as(sealed)
 
         page.click("#tab-open")
@@ -168,21 +221,27 @@ def profile(site: str, inputs: list[Path], size: int) -> None:
         page.wait_for_selector("#open-key-fields:not([hidden])")
         page.fill("#identity-text", age.format_identity_file(identity))
         profiler.start()
+        before = cpu_seconds(profile_dir)
         seconds = click_until_done(page, "#open-button", "#open-message")
+        after = cpu_seconds(profile_dir)
         report("open", size, seconds, profiler)
+        report_cpu(seconds, before, after)
         context.close()
     sealed.unlink()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=256, help="the file's size in MB")
+    parser.add_argument("--size", type=int, default=256, help="the records' size in MB")
+    parser.add_argument(
+        "--workload", choices=("large", "mixed"), default="large", help="what to seal"
+    )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     for name, value in machine_facts(incognito=False).items():
         print(f"{name + ':':<14}{value}")
     dist = build_site()
-    workload = large_file.WORKLOAD
+    workload = large_file.WORKLOAD if args.workload == "large" else mixed.WORKLOAD
     folder = BENCH / f"{workload.folder_prefix}{args.size}"
     inputs = records.existing(workload, folder, args.size) or records.make(
         workload, folder, args.size
