@@ -1,8 +1,10 @@
 // The cryptographic primitives the page lends to Python's age layer
-// (orthoshare.age.primitives: ChaCha20-Poly1305, X25519 and scrypt).
+// (orthoshare.age.primitives: ChaCha20-Poly1305, X25519, scrypt and ML-KEM-768).
 //
 // Why these libraries:
-// - libsodium-wrappers (libsodium compiled to wasm) for ChaCha20-Poly1305 and X25519:
+// - libsodium-wrappers (libsodium compiled to wasm) for ChaCha20-Poly1305, X25519 and
+//   ML-KEM-768 (FIPS 203, the post-quantum half of age's mlkem768x25519 keys; libsodium
+//   1.0.21's, which derives the same keys from a seed as OpenSSL: tests/js checks it):
 //   it is the fastest choice measured in the page (about 288 MB/s for 64 KiB chunks,
 //   three times @noble/ciphers), it is libsodium's own constant-time code, and its ESM
 //   build carries the wasm inline, so the bundle stays one file that needs no fetch.
@@ -17,11 +19,13 @@
 //   Both give the same bytes. It is one derivation per file, so 0.3 s does not matter.
 // - No crypto.subtle: WebCrypto exists only in secure contexts and an intranet page over
 //   plain http:// has none. (libsodium's ESM build insists on crypto.getRandomValues
-//   when it loads; that one exists everywhere, Node included. Nothing here uses it:
-//   Python draws its own random bytes.)
+//   when it loads; that one exists everywhere, Node included. ML-KEM encapsulation draws
+//   its 32 random bytes from it, as Pyodide's os.urandom does; everything else takes its
+//   randomness from Python.)
 //
 // Every input and output is a Uint8Array. Wrong lengths and types throw, because they
-// are programming errors; a forged ciphertext is an expected event and gives `null`.
+// are programming errors; a forged ciphertext is an expected event and gives `null`
+// (except ML-KEM's, which FIPS 203 turns into an unrelated shared secret).
 
 import sodium from "libsodium-wrappers";
 import { scrypt as nobleScrypt } from "@noble/hashes/scrypt.js";
@@ -37,11 +41,19 @@ const SCRYPT_P = 1;
 // some engines allow in one typed array; age readers stop there or earlier (orthoshare's
 // Python refuses more than 22 when decrypting, typage more than 20).
 const SCRYPT_MAX_LOG_N = 22;
+// FIPS 203's ML-KEM-768 sizes: the seed d || z, the encapsulation key, the ciphertext.
+const MLKEM768_SEED_BYTES = 64;
+const MLKEM768_PUBLIC_KEY_BYTES = 1184;
+const MLKEM768_CIPHERTEXT_BYTES = 1088;
 
 // The exact messages libsodium-wrappers 0.8.4 throws for the two outcomes that are data,
 // not bugs. tests/js checks both, so a libsodium upgrade that rewords them fails there.
 const SODIUM_FORGED = "ciphertext cannot be decrypted using that key";
 const SODIUM_WEAK_POINT = "weak public key";
+// libsodium refuses an ML-KEM encapsulation key that fails FIPS 203's modulus check (a
+// bad key someone pasted, not a bug) with its one generic message; the size is checked
+// before, so nothing else gives it there.
+const SODIUM_BAD_PUBLIC_KEY = "invalid usage";
 
 /**
  * Resolve once libsodium's wasm is compiled and initialised; call (and await) it
@@ -176,4 +188,50 @@ export function scrypt(passphrase, salt, logN) {
   // allocate it, the RangeError reaches Python as an exception.
   const maxmem = 128 * SCRYPT_R * (N + SCRYPT_P + 1);
   return nobleScrypt(passphrase, salt, { N, r: SCRYPT_R, p: SCRYPT_P, dkLen: 32, maxmem });
+}
+
+/**
+ * ML-KEM-768 (FIPS 203): the 1184-byte encapsulation key of a 64-byte seed d || z, the
+ * form in which age's mlkem768x25519 keys hold it.
+ */
+export function mlkem768PublicKey(seed) {
+  checkBytes(seed, "seed", MLKEM768_SEED_BYTES);
+  const { publicKey, privateKey } = sodium.crypto_kem_mlkem768_seed_keypair(seed);
+  privateKey.fill(0); // not needed here: leave no copy of it behind
+  return publicKey;
+}
+
+/**
+ * ML-KEM-768 encapsulation to a 1184-byte encapsulation key, with fresh randomness:
+ * `{ sharedSecret, ciphertext }`, 32 and 1088 bytes, or null when the key fails
+ * FIPS 203's modulus check.
+ */
+export function mlkem768Encapsulate(publicKey) {
+  checkBytes(publicKey, "publicKey", MLKEM768_PUBLIC_KEY_BYTES);
+  try {
+    const { sharedSecret, ciphertext } = sodium.crypto_kem_mlkem768_enc(publicKey);
+    return { sharedSecret, ciphertext };
+  } catch (error) {
+    if (error instanceof Error && error.message === SODIUM_BAD_PUBLIC_KEY) {
+      return null;
+    }
+    throw error;
+  }
+}
+
+/**
+ * ML-KEM-768 decapsulation of a 1088-byte ciphertext with the key of a 64-byte seed:
+ * the 32-byte shared secret. A forged ciphertext gives an unrelated secret, not an
+ * error (FIPS 203's implicit rejection), so the file key it wraps does not open.
+ */
+export function mlkem768Decapsulate(seed, ciphertext) {
+  checkBytes(seed, "seed", MLKEM768_SEED_BYTES);
+  checkBytes(ciphertext, "ciphertext", MLKEM768_CIPHERTEXT_BYTES);
+  const { privateKey } = sodium.crypto_kem_mlkem768_seed_keypair(seed);
+  try {
+    return sodium.crypto_kem_mlkem768_dec(ciphertext, privateKey);
+  } finally {
+    // The expanded secret key exists only for this call; leave no copy of it behind.
+    privateKey.fill(0);
+  }
 }

@@ -6,14 +6,15 @@
 //
 // The answers come from outside libsodium and noble: the RFCs where they have vectors
 // that fit (X25519: RFC 7748; scrypt: RFC 7914), and otherwise values computed with
-// Python's `cryptography` (OpenSSL), pasted as hex. RFC 8439's AEAD vector cannot be
+// Python's `cryptography` (OpenSSL), pasted as hex or, for ML-KEM-768, kept in
+// mlkem768-known-answers.json beside this file. RFC 8439's AEAD vector cannot be
 // used as is because it has associated data and age uses none.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -54,12 +55,15 @@ after(() => {
   }
 });
 
-test("exports exactly the seven functions Python uses", () => {
+test("exports exactly the ten functions Python uses", () => {
   assert.deepEqual(Object.keys(crypto).sort(), [
     "chacha20poly1305Open",
     "chacha20poly1305OpenEach",
     "chacha20poly1305Seal",
     "chacha20poly1305SealEach",
+    "mlkem768Decapsulate",
+    "mlkem768Encapsulate",
+    "mlkem768PublicKey",
     "ready",
     "scrypt",
     "x25519",
@@ -290,4 +294,73 @@ test("scrypt throws for a work factor it cannot compute, and for wrong types", (
     assert.throws(() => crypto.scrypt(ascii("p"), ascii("s"), logN), RangeError, String(logN));
   }
   assert.throws(() => crypto.scrypt("p", ascii("s"), 10), TypeError);
+});
+
+// --- ML-KEM-768 ----------------------------------------------------------------------
+
+const MLKEM = JSON.parse(readFileSync(new URL("mlkem768-known-answers.json", import.meta.url), "utf8"));
+
+const flipFirstByte = (bytes) => Uint8Array.from(bytes, (byte, i) => (i === 0 ? byte ^ 1 : byte));
+
+test("ML-KEM-768 derives OpenSSL's encapsulation key from a seed d || z", () => {
+  assert.ok(MLKEM.cases.length >= 2);
+  for (const { seed, publicKeySha256 } of MLKEM.cases) {
+    const publicKey = crypto.mlkem768PublicKey(hex(seed));
+    assert.ok(publicKey instanceof Uint8Array);
+    assert.equal(publicKey.length, 1184);
+    assert.equal(sha256(publicKey), publicKeySha256, seed);
+  }
+});
+
+test("ML-KEM-768 decapsulates OpenSSL's ciphertext to OpenSSL's shared secret", () => {
+  for (const { seed, ciphertext, sharedSecret } of MLKEM.cases) {
+    assert.equal(toHex(crypto.mlkem768Decapsulate(hex(seed), hex(ciphertext))), sharedSecret, seed);
+  }
+});
+
+test("ML-KEM-768 turns a forged ciphertext into OpenSSL's implicit-rejection secret, not an error", () => {
+  for (const { seed, ciphertext, sharedSecret, forgedSharedSecret } of MLKEM.cases) {
+    const secret = toHex(crypto.mlkem768Decapsulate(hex(seed), flipFirstByte(hex(ciphertext))));
+    assert.notEqual(secret, sharedSecret, seed);
+    assert.equal(secret, forgedSharedSecret, seed);
+  }
+});
+
+test("ML-KEM-768 encapsulates to a key so that its seed decapsulates the same secret", () => {
+  const seed = hex(MLKEM.cases[0].seed);
+  const publicKey = crypto.mlkem768PublicKey(seed);
+  const first = crypto.mlkem768Encapsulate(publicKey);
+  const second = crypto.mlkem768Encapsulate(publicKey);
+  for (const { sharedSecret, ciphertext } of [first, second]) {
+    assert.ok(sharedSecret instanceof Uint8Array && ciphertext instanceof Uint8Array);
+    assert.equal(sharedSecret.length, 32);
+    assert.equal(ciphertext.length, 1088);
+    assert.equal(toHex(crypto.mlkem768Decapsulate(seed, ciphertext)), toHex(sharedSecret));
+  }
+  // Fresh randomness each time: the same secret twice would be a broken random source.
+  assert.notEqual(toHex(first.sharedSecret), toHex(second.sharedSecret));
+  assert.notEqual(toHex(first.ciphertext), toHex(second.ciphertext));
+  const other = hex(MLKEM.cases[1].seed);
+  assert.notEqual(toHex(crypto.mlkem768Decapsulate(other, first.ciphertext)), toHex(first.sharedSecret));
+});
+
+test("ML-KEM-768 encapsulation to a key that fails the FIPS 203 modulus check gives null", () => {
+  const publicKey = crypto.mlkem768PublicKey(hex(MLKEM.cases[0].seed));
+  // The first 12-bit coefficient becomes 0xFFF, above ML-KEM's modulus 3329.
+  const bad = Uint8Array.from(publicKey, (byte, i) => (i === 0 ? 0xff : i === 1 ? byte | 0x0f : byte));
+  assert.equal(crypto.mlkem768Encapsulate(bad), null);
+});
+
+test("ML-KEM-768 throws for a wrong argument", () => {
+  const seed = hex(MLKEM.cases[0].seed);
+  const ciphertext = hex(MLKEM.cases[0].ciphertext);
+  const publicKey = crypto.mlkem768PublicKey(seed);
+  assert.throws(() => crypto.mlkem768PublicKey(seed.subarray(0, 32)), RangeError);
+  assert.throws(() => crypto.mlkem768PublicKey([...seed]), TypeError);
+  assert.throws(() => crypto.mlkem768Encapsulate(publicKey.subarray(0, 1183)), RangeError);
+  assert.throws(() => crypto.mlkem768Encapsulate(Uint8Array.from([...publicKey, 0])), RangeError);
+  assert.throws(() => crypto.mlkem768Encapsulate("age1pq1"), TypeError);
+  assert.throws(() => crypto.mlkem768Decapsulate(seed, ciphertext.subarray(1)), RangeError);
+  assert.throws(() => crypto.mlkem768Decapsulate(seed.subarray(1), ciphertext), RangeError);
+  assert.throws(() => crypto.mlkem768Decapsulate(seed, [...ciphertext]), TypeError);
 });

@@ -1,9 +1,9 @@
-"""The age primitives in the page: ChaCha20-Poly1305, X25519 and scrypt from JavaScript.
+"""The age primitives in the page: ChaCha20-Poly1305, X25519, scrypt and ML-KEM-768 from JavaScript.
 
 Pyodide has no ``cryptography`` (no registry ships a wasm build of it) and no
-``hashlib.scrypt``, so the page's ``web/crypto.js`` exports the three
-primitives, built on libsodium (wasm) and a JS scrypt, as four synchronous
-functions over ``Uint8Array``::
+``hashlib.scrypt``, so the page's ``web/crypto.js`` exports the four
+primitives, built on libsodium (wasm), a JS scrypt and a JS ML-KEM, as
+synchronous functions over ``Uint8Array``::
 
     chacha20poly1305Seal(key, nonce, plaintext)   -> ciphertext || tag
     chacha20poly1305Open(key, nonce, ciphertext)  -> plaintext, or null if it does not authenticate
@@ -11,11 +11,15 @@ functions over ``Uint8Array``::
     chacha20poly1305OpenEach(key, nonces, ciphertext, size)  -> many opened, or null
     x25519(scalar, point)                         -> 32 bytes, all zeros for a low-order point
     scrypt(passphrase, salt, logN)                -> 32 bytes (r = 8, p = 1)
+    mlkem768PublicKey(seed)                       -> 1184-byte encapsulation key of seed d || z
+    mlkem768Encapsulate(publicKey)                -> {sharedSecret, ciphertext}, null if a bad key
+    mlkem768Decapsulate(seed, ciphertext)         -> 32 bytes, unrelated ones if forged
 
 :class:`JSPrimitives` adapts that module to
-:class:`orthoshare.age.primitives.Primitives`; HKDF and HMAC stay in Python's
-standard library. It has no ML-KEM-768, so post-quantum keys are refused with
-the age layer's :class:`~orthoshare.age.KeyFormatError` that says so.
+:class:`orthoshare.age.primitives.Primitives` and
+:class:`~orthoshare.age.primitives.MLKEM768`, so the page reads and writes
+post-quantum (``age1pq1…``) keys as well; HKDF, HMAC and SHA-3 stay in
+Python's standard library.
 
 Bytes cross the boundary as copies: ``to_js`` makes a ``Uint8Array`` of a
 Python buffer and ``to_bytes`` a ``bytes`` of a ``Uint8Array``. STREAM hands
@@ -32,6 +36,12 @@ from pyodide.ffi import jsnull, to_js
 from ..age.primitives import AEAD, KEY_SIZE, NONCE_SIZE, AuthenticationError, Buffer, get_backend
 
 _POINT_SIZE = 32
+# FIPS 203's ML-KEM-768 sizes: the seed d || z, the encapsulation key, the
+# ciphertext and the shared secret.
+_MLKEM768_SEED_SIZE = 64
+_MLKEM768_PUBLIC_KEY_SIZE = 1184
+_MLKEM768_CIPHERTEXT_SIZE = 1088
+_MLKEM768_SECRET_SIZE = 32
 
 
 def _bytes(value: Any, what: str) -> bytes:
@@ -83,10 +93,13 @@ class _JSAEAD:
 class JSPrimitives:
     """The age primitives backend over the page's crypto module (``web/crypto.js``).
 
+    It provides ML-KEM-768 too, so :func:`orthoshare.age.primitives.get_mlkem768`
+    returns it and post-quantum keys work in the page as on CPython.
+
     Parameters
     ----------
     crypto : JS object
-        The module namespace (or any object) with the four functions above,
+        The module namespace (or any object) with the functions above,
         ready to be called synchronously (libsodium initialised).
 
     Examples
@@ -113,6 +126,32 @@ class JSPrimitives:
         _check_size(scalar, _POINT_SIZE, "an X25519 scalar")
         _check_size(point, _POINT_SIZE, "an X25519 point")
         return _bytes(self._crypto.x25519(to_js(scalar), to_js(point)), "x25519")
+
+    def mlkem768_public_key(self, seed: bytes) -> bytes:
+        _check_size(seed, _MLKEM768_SEED_SIZE, "an ML-KEM-768 seed")
+        public_key = _bytes(self._crypto.mlkem768PublicKey(to_js(seed)), "mlkem768PublicKey")
+        _check_size(public_key, _MLKEM768_PUBLIC_KEY_SIZE, "mlkem768PublicKey's key")
+        return public_key
+
+    def mlkem768_encapsulate(self, public_key: bytes) -> tuple[bytes, bytes]:
+        _check_size(public_key, _MLKEM768_PUBLIC_KEY_SIZE, "an ML-KEM-768 public key")
+        result = self._crypto.mlkem768Encapsulate(to_js(public_key))
+        if result is None or result is jsnull:
+            raise ValueError("mlkem768: not a valid encapsulation key")
+        shared_secret = _bytes(result.sharedSecret, "mlkem768Encapsulate")
+        ciphertext = _bytes(result.ciphertext, "mlkem768Encapsulate")
+        _check_size(shared_secret, _MLKEM768_SECRET_SIZE, "mlkem768Encapsulate's secret")
+        _check_size(ciphertext, _MLKEM768_CIPHERTEXT_SIZE, "mlkem768Encapsulate's ciphertext")
+        return shared_secret, ciphertext
+
+    def mlkem768_decapsulate(self, seed: bytes, ciphertext: bytes) -> bytes:
+        _check_size(seed, _MLKEM768_SEED_SIZE, "an ML-KEM-768 seed")
+        _check_size(ciphertext, _MLKEM768_CIPHERTEXT_SIZE, "an ML-KEM-768 ciphertext")
+        shared_secret = _bytes(
+            self._crypto.mlkem768Decapsulate(to_js(seed), to_js(ciphertext)), "mlkem768Decapsulate"
+        )
+        _check_size(shared_secret, _MLKEM768_SECRET_SIZE, "mlkem768Decapsulate's secret")
+        return shared_secret
 
 
 def require_backend() -> None:

@@ -25,7 +25,8 @@ from .support import (
 
 CRYPTO_EXPORTS = (
     "chacha20poly1305Open,chacha20poly1305OpenEach,chacha20poly1305Seal,"
-    "chacha20poly1305SealEach,ready,scrypt,x25519"
+    "chacha20poly1305SealEach,mlkem768Decapsulate,mlkem768Encapsulate,mlkem768PublicKey,"
+    "ready,scrypt,x25519"
 )
 
 
