@@ -79,6 +79,17 @@ class OutputExistsError(OrthoshareError):
     hint = "choose a new folder name, or empty the folder first"
 
 
+class KeyBookError(OrthoshareError):
+    """A key book line is not a named key, a name or key is there twice, or a name asked
+    for is not in it. The detail names the line or the name."""
+
+    summary = "the key book cannot be used"
+    hint = (
+        "each colleague is a line '# Name' and the line below it their age1… key; "
+        "fix the line named, or add the colleague to the book"
+    )
+
+
 class BundleError(OrthoshareError):
     """The decrypted content is not a valid orthoshare bundle.
 
@@ -110,6 +121,12 @@ class EntryMismatchError(BundleError):
 
 # The age layer knows nothing of orthoshare; what to do about its errors is said here.
 _AGE_HINTS: dict[type[age.AgeError], str] = {
+    age.WrongIdentityPassphraseError: "type the passphrase chosen when the key was made "
+    "(capitals count); no one can recover it if it is lost",
+    age.DamagedIdentityFileError: "use another copy of the identity file; without one, make a "
+    "new key and give senders its public key",
+    age.NotAnIdentityFileError: "give the identity file saved when the key was made "
+    "(orthoshare-identity.age), not a sealed file",
     age.WrongPassphraseError: "check the passphrase (capitals count) and try again",
     age.NoIdentityMatchError: "use the identity file of the key the file was sealed for, "
     "or the passphrase if it was sealed with one",

@@ -27,6 +27,7 @@ from orthoshare.dicom.fileset import FileSetBuilder
 from orthoshare.dicom.header import read_header
 from orthoshare.dicom.patients import check_patients
 from orthoshare.errors import OrthoshareError, hint_for
+from orthoshare.keys import KeyBook
 from orthoshare.records import BytesInput, Patient
 from orthoshare.request import SealRequest
 
@@ -122,6 +123,12 @@ CAUSES: list[tuple[str, Callable[[Path], object], type[OrthoshareError], str]] =
         "--allow-mixed-patients",
     ),
     ("output exists", output_exists, errors.OutputExistsError, "new folder name"),
+    (
+        "key book line not a key",
+        lambda tmp: KeyBook.parse("# Dr Kim\nage1 pasted in half\n"),
+        errors.KeyBookError,
+        "fix the line named",
+    ),
     (
         "not a bundle",
         lambda tmp: Manifest.from_json(b"[]"),

@@ -62,6 +62,18 @@ def test_the_records_vocabulary_and_the_view_table_are_leaves() -> None:
     assert imported(PACKAGE / "views.py") == set()
 
 
+def test_the_key_book_builds_on_the_age_layer_alone() -> None:
+    above = {
+        module: sorted(
+            t for t in targets if not t.startswith(("orthoshare.age", "orthoshare.keys"))
+        )
+        for module, targets in imports_of("orthoshare.keys").items()
+    }
+    assert {module: targets for module, targets in above.items() if targets} == {
+        "orthoshare.keys.book": ["orthoshare.errors"]
+    }
+
+
 def test_dicom_builds_on_the_records_vocabulary_not_on_the_bundle() -> None:
     into_bundle = {
         module: sorted(t for t in targets if t.startswith("orthoshare.bundle"))

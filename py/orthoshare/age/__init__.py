@@ -27,25 +27,35 @@ from .encrypt import Encryptor, encrypt, encrypt_bytes, encrypt_file
 from .errors import (
     AgeError,
     ArmorError,
+    DamagedIdentityFileError,
     HeaderError,
     HeaderMACError,
     KeyFormatError,
     NoIdentityMatchError,
+    NotAnIdentityFileError,
     PayloadError,
     WorkFactorTooHighError,
+    WrongIdentityPassphraseError,
     WrongPassphraseError,
 )
 from .format import Header, Stanza
 from .interfaces import Identity, Recipient
-from .keyfile import format_identity_file, parse_identity_file, parse_recipients_file
+from .keyfile import (
+    format_identity_file,
+    parse_identity_file,
+    parse_recipient,
+    parse_recipients_file,
+)
 from .mlkem768x25519 import HybridIdentity, HybridRecipient
 from .outfile import atomic_output
+from .protected import is_protected_identity, open_protected_identity, protect_identity
 from .scrypt import ScryptIdentity, ScryptRecipient
 from .x25519 import X25519Identity, X25519Recipient
 
 __all__ = [
     "AgeError",
     "ArmorError",
+    "DamagedIdentityFileError",
     "Decryptor",
     "Encryptor",
     "Header",
@@ -56,6 +66,7 @@ __all__ = [
     "Identity",
     "KeyFormatError",
     "NoIdentityMatchError",
+    "NotAnIdentityFileError",
     "PayloadError",
     "PayloadPlan",
     "Recipient",
@@ -63,6 +74,7 @@ __all__ = [
     "ScryptRecipient",
     "Stanza",
     "WorkFactorTooHighError",
+    "WrongIdentityPassphraseError",
     "WrongPassphraseError",
     "X25519Identity",
     "X25519Recipient",
@@ -74,8 +86,12 @@ __all__ = [
     "encrypt_bytes",
     "encrypt_file",
     "format_identity_file",
+    "is_protected_identity",
+    "open_protected_identity",
     "parse_identity_file",
+    "parse_recipient",
     "parse_recipients_file",
     "plan_payload",
+    "protect_identity",
     "read_header",
 ]

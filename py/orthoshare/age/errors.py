@@ -71,6 +71,32 @@ class WrongPassphraseError(NoIdentityMatchError):
     summary = "wrong passphrase"
 
 
+class WrongIdentityPassphraseError(WrongPassphraseError):
+    """The passphrase does not open the protected identity file; the detail names it."""
+
+    summary = "wrong passphrase for the identity file"
+
+
+class DamagedIdentityFileError(AgeError):
+    """The protected identity file is truncated, altered or malformed.
+
+    A copy of the file, or a new key, is the only way on: its secret cannot be
+    recovered from the damaged file.
+    """
+
+    summary = "the protected identity file is damaged or truncated"
+
+
+class NotAnIdentityFileError(KeyFormatError):
+    """An age file given as a protected identity file holds no identity.
+
+    It is encrypted to keys rather than a passphrase (a sealed file, say), or what
+    its passphrase opens is not an identity file.
+    """
+
+    summary = "this age file is not a protected identity file"
+
+
 class PayloadError(AgeError):
     """The encrypted content is damaged or truncated (CCTV "payload failure").
 

@@ -32,7 +32,17 @@ def _parse_identity(line: str) -> X25519Identity | HybridIdentity:
     return X25519Identity.parse(line)
 
 
-def _parse_recipient(line: str) -> X25519Recipient | HybridRecipient:
+def parse_recipient(line: str) -> X25519Recipient | HybridRecipient:
+    """Return the public key ``line`` (``age1…`` or post-quantum ``age1pq1…``).
+
+    Parsing needs no crypto backend: encrypting to a post-quantum key does.
+
+    Raises
+    ------
+    KeyFormatError
+        If it is neither.
+    """
+    line = line.strip()
     if line.lower().startswith(_HYBRID_RECIPIENT_PREFIX):
         return HybridRecipient.parse(line)
     return X25519Recipient.parse(line)
@@ -72,7 +82,7 @@ def parse_recipients_file(text: str) -> list[X25519Recipient | HybridRecipient]:
     KeyFormatError
         Naming the first bad line, or if the file holds no recipient.
     """
-    return _parse_key_file(text, _parse_recipient, "recipients", "age1…")
+    return _parse_key_file(text, parse_recipient, "recipients", "age1…")
 
 
 def format_identity_file(
