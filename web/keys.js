@@ -1,18 +1,68 @@
-// The keys view ("My key"): make a key pair, copy the public key, save the identity file.
+// The keys view ("My key"): make a key pair, copy the public key, save the identity file,
+// protected by a passphrase unless the user chooses otherwise.
 
-import { $, download, setState } from "./dom.js";
+import { $, download, setState, showError } from "./dom.js";
 
-let identityFile = "";
+// The identity file to save, held only in this page's memory, never in its storage.
+let identityFile = null;
+
+async function generate(api, passphrase) {
+  const message = $("key-message");
+  message.textContent = "";
+  setState("working", "Generating a key…");
+  try {
+    const key = passphrase === null ? await api.call("keygen") : await api.call("protectedKeygen", [passphrase]);
+    identityFile = { text: key.identity_file, name: passphrase === null ? "orthoshare-identity.txt" : "orthoshare-identity.age" };
+    $("public-key").value = key.public_key;
+    $("public-key-words").textContent = key.check_words;
+    $("key-result").hidden = false;
+    // The passphrase is shown once: from now on only the user has it.
+    for (const id of ["key-passphrase", "key-passphrase-again"]) {
+      $(id).value = "";
+      $(id).type = "password";
+    }
+    $("key-passphrase-strength").textContent = "";
+    const protection = passphrase === null ? "without a passphrase" : "protected by your passphrase";
+    message.textContent = `New key generated. Save your identity file (${protection}) now.`;
+    setState("done", "New key generated. Save your identity file now.");
+  } catch (error) {
+    showError(message, error);
+  }
+}
 
 /** Wire the keys view's buttons to `api`, the page's requests to its worker (api.js). */
 export function setUpKeys(api) {
-  $("keygen").addEventListener("click", async () => {
-    const key = await api.call("keygen");
-    identityFile = key.identity_file;
-    $("public-key").value = key.public_key;
-    $("key-result").hidden = false;
-    setState("done", "New key generated. Save your identity file now.");
+  $("key-passphrase").addEventListener("input", async () => {
+    const passphrase = $("key-passphrase").value;
+    if (!passphrase) return ($("key-passphrase-strength").textContent = "");
+    const { bits, verdict } = await api.call("passphraseStrength", [passphrase]);
+    $("key-passphrase-strength").textContent = `Strength: ${verdict} (about ${bits} bits).`;
   });
+
+  $("generate-key-passphrase").addEventListener("click", async () => {
+    const { passphrase } = await api.call("generatePassphrase");
+    for (const id of ["key-passphrase", "key-passphrase-again"]) {
+      $(id).value = passphrase;
+      $(id).type = "text"; // to be written down: it is shown only until the key is made
+    }
+    $("key-passphrase").dispatchEvent(new Event("input"));
+  });
+
+  $("keygen-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const passphrase = $("key-passphrase").value;
+    if (!passphrase) {
+      showError($("key-message"), { message: "type or generate a passphrase for your identity file" });
+      return $("key-passphrase").focus();
+    }
+    if (passphrase !== $("key-passphrase-again").value) {
+      showError($("key-message"), { message: "the two passphrases differ" });
+      return $("key-passphrase-again").focus();
+    }
+    generate(api, passphrase);
+  });
+
+  $("keygen-unprotected").addEventListener("click", () => generate(api, null));
 
   $("copy-public-key").addEventListener("click", async () => {
     try {
@@ -24,6 +74,6 @@ export function setUpKeys(api) {
   });
 
   $("save-identity").addEventListener("click", () => {
-    download(new Blob([identityFile], { type: "text/plain" }), "orthoshare-identity.txt");
+    download(new Blob([identityFile.text], { type: "text/plain" }), identityFile.name);
   });
 }

@@ -43,10 +43,48 @@ async function chooseSealed(file) {
   }
 }
 
+// Identity files are a few hundred bytes; a larger file is surely something else.
+const IDENTITY_FILE_LIMIT = 64 * 1024;
+// As orthoshare.age.is_protected_identity: an age file, binary or armored, given as the
+// identity file is one protected by a passphrase, as the age command reads them.
+const PROTECTED_IDENTITY = /^(age-encryption\.org\/|[ \t\r\n\v\f]*-----BEGIN AGE ENCRYPTED FILE-----)/;
+
+// Show the identity file's passphrase field when the identity given is protected.
+async function showIdentityPassphrase() {
+  const file = $("identity-file").files[0];
+  const start = file ? new TextDecoder("latin1").decode(await file.slice(0, 1024).arrayBuffer()) : $("identity-text").value;
+  $("identity-passphrase-fields").hidden = !PROTECTED_IDENTITY.test(start);
+}
+
+function base64(bytes) {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+// What stops the identity given from being used, said before any work: an error, or null.
+function identityRefused() {
+  if (!$("open-passphrase-fields").hidden) return null;
+  const file = $("identity-file").files[0];
+  if (file && file.size > IDENTITY_FILE_LIMIT) {
+    return { message: `${file.name} is too large to be an identity file`, hint: "choose the identity file saved on the My key tab" };
+  }
+  if (!$("identity-passphrase-fields").hidden && !$("identity-passphrase").value) {
+    $("identity-passphrase").focus();
+    return { message: "your identity file is protected: type its passphrase" };
+  }
+  return null;
+}
+
 async function openRequest() {
   if (!$("open-passphrase-fields").hidden) return { passphrase: $("open-passphrase").value };
   const file = $("identity-file").files[0];
-  return { identities: file ? await file.text() : $("identity-text").value };
+  // A picked file goes as its bytes: a protected identity file may be binary.
+  const request = file
+    ? { identity_file: base64(new Uint8Array(await file.arrayBuffer())), identity_name: file.name }
+    : { identities: $("identity-text").value };
+  if (!$("identity-passphrase-fields").hidden) request.identity_passphrase = $("identity-passphrase").value;
+  return request;
 }
 
 function renderOpened(result) {
@@ -156,6 +194,8 @@ export function setUpOpen(pageApi) {
     if (event.target.files.length) chooseSealed(event.target.files[0]);
   });
   dropZone($("open-drop"), (entries) => entries.length && chooseSealed(entries[0].file));
+  $("identity-file").addEventListener("change", showIdentityPassphrase);
+  $("identity-text").addEventListener("input", showIdentityPassphrase);
 
   $("open-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -163,6 +203,9 @@ export function setUpOpen(pageApi) {
     message.textContent = "";
     $("cover").hidden = true;
     if (!sealed) return showError(message, { message: "choose the .zip.age file first" });
+    const refused = identityRefused();
+    if (refused) return showError(message, refused);
+    $("identity-passphrase").removeAttribute("aria-invalid");
     setState("working", "Opening…");
     try {
       const request = await openRequest();
@@ -178,6 +221,10 @@ export function setUpOpen(pageApi) {
     } catch (error) {
       letGoOfShown();
       showError(message, error);
+      if (error.kind === "WrongIdentityPassphraseError") {
+        $("identity-passphrase").setAttribute("aria-invalid", "true");
+        $("identity-passphrase").select();
+      }
     }
   });
 }

@@ -3,6 +3,7 @@
 // then seal and download.
 
 import { $, cancellable, cell, download, dropZone, formatSize, setState, showError, showProgress, thumbnail } from "./dom.js";
+import { setUpKeyBook, tickedKeys } from "./key-book.js";
 
 let api = null; // the page's requests to its worker, given to setUpSend
 let items = []; // {file, path, info, label, view, radiograph}
@@ -176,20 +177,24 @@ function recipientLines() {
     .filter((line) => line && !line.startsWith("#"));
 }
 
+// Says each pasted key's check words, and whether there is anyone to seal to: a key
+// pasted or a colleague ticked in the key book.
 async function checkRecipients() {
   const lines = recipientLines();
+  const said = [];
   for (const [index, line] of lines.entries()) {
     try {
-      await api.call("parseRecipient", [line]);
+      const { check_words: words } = await api.call("parseRecipient", [line]);
+      said.push(`Key ${index + 1}: check words ${words}.`);
     } catch (error) {
       $("recipient-keys-status").textContent = `Key ${index + 1} is not valid: ${error.message}.`;
       return false;
     }
   }
-  $("recipient-keys-status").textContent = lines.length
-    ? `${lines.length} valid key${lines.length === 1 ? "" : "s"}.`
-    : "";
-  return lines.length > 0;
+  const count = lines.length + tickedKeys().length;
+  if (count) said.unshift(`${count} valid key${count === 1 ? "" : "s"}.`);
+  $("recipient-keys-status").textContent = said.join(" ");
+  return count > 0;
 }
 
 function sealRequest() {
@@ -224,7 +229,7 @@ function sealRequest() {
     allow_mixed_patients: $("allow-mixed").checked,
   };
   if (protection() === "passphrase") request.passphrase = $("passphrase").value;
-  else request.recipients = recipientLines();
+  else request.recipients = [...tickedKeys(), ...recipientLines()];
   return request;
 }
 
@@ -265,6 +270,7 @@ export function setUpSend(pageApi) {
   });
 
   $("recipient-keys").addEventListener("input", checkRecipients);
+  setUpKeyBook(api, checkRecipients);
 
   $("send-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -276,7 +282,7 @@ export function setUpSend(pageApi) {
       if ($("passphrase").value !== $("passphrase-again").value)
         return showError(message, { message: "the two passphrases differ" });
     } else if (!(await checkRecipients())) {
-      return showError(message, { message: "add at least one valid public key (age1…)" });
+      return showError(message, { message: "tick a colleague in the key book or add a valid public key (age1…)" });
     }
     setState("working", "Sealing…");
     try {

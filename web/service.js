@@ -264,7 +264,10 @@ function operationsOf(browser, crypto) {
     views: () => browser.views(),
     inspect: (file) => browser.inspect(file, readSlice),
     keygen: () => browser.keygen(),
+    protectedKeygen: (passphrase) => browser.keygen(passphrase),
     parseRecipient: (text) => browser.parse_recipient(text),
+    readKeyBook: (text) => browser.read_key_book(text),
+    addToKeyBook: (text, name, key) => browser.add_to_key_book(text, name, key),
     generatePassphrase: () => browser.generate_passphrase(),
     passphraseStrength: (passphrase) => browser.passphrase_strength(passphrase),
     async seal(entries, request, progress) {

@@ -1,4 +1,4 @@
-"""The ``orthoshare`` command: keygen, seal, open, inspect.
+"""The ``orthoshare`` command: keygen, keys, seal, open, inspect.
 
 It only parses arguments, asks for passphrases and prints; the work is done
 by :mod:`orthoshare.pipeline`. Expected failures print ``orthoshare: error:``
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, age, pipeline
+from . import __version__, age, keys, pipeline
 from .bundle.manifest import KINDS, Manifest
 from .bundle.writer import Annotation, Details
 from .chart import chart
@@ -40,13 +40,12 @@ def _read_passphrase_file(path: str) -> str:
     return lines[0]
 
 
-def _ask(prompt: str) -> str:
+def _ask(prompt: str, option: str = "--passphrase-file") -> str:
     try:
         return getpass.getpass(prompt)
     except (EOFError, OSError):
         raise _CommandLineError(
-            "cannot ask for the passphrase: there is no terminal",
-            "give it with --passphrase-file FILE",
+            "cannot ask for the passphrase: there is no terminal", f"give it with {option} FILE"
         ) from None
 
 
@@ -62,15 +61,25 @@ def _new_passphrase(args: argparse.Namespace) -> tuple[str, bool]:
     return first, False
 
 
+def _read_book(path: str) -> keys.KeyBook:
+    return keys.KeyBook.parse(Path(path).read_text(encoding="utf-8"))
+
+
 def _recipients(args: argparse.Namespace) -> tuple[list[age.Recipient], str | None]:
-    if args.passphrase and (args.recipient or args.recipients_file):
-        raise _CommandLineError("use either -p or recipients (-r/-R), not both")
+    if args.passphrase and (args.recipient or args.recipients_file or args.to):
+        raise _CommandLineError("use either -p or recipients (-r/-R/--to), not both")
+    if args.to and not args.book:
+        raise _CommandLineError(
+            "say which key book holds the names given with --to", "add --book FILE"
+        )
     if args.passphrase or args.passphrase_file:
         passphrase, generated = _new_passphrase(args)
         return [age.ScryptRecipient(passphrase)], passphrase if generated else None
-    recipients = [parse_recipient(text) for text in args.recipient]
+    recipients: list[age.Recipient] = [parse_recipient(text) for text in args.recipient]
     for path in args.recipients_file:
         recipients += age.parse_recipients_file(Path(path).read_text(encoding="utf-8"))
+    if args.to:
+        recipients += _read_book(args.book).recipients(args.to)
     if not recipients:
         raise _CommandLineError(
             "say who can open the file", "add -p (passphrase) or -r age1… (key)"
@@ -114,8 +123,18 @@ def _progress_if_terminal() -> pipeline.Progress | None:
 
 
 def _keygen(args: argparse.Namespace) -> None:
+    if args.unprotected and args.passphrase_file:
+        raise _CommandLineError("use either --unprotected or --passphrase-file, not both")
+    if args.output and os.path.lexists(args.output):
+        # Said before the passphrase is asked for, not after.
+        raise OutputExistsError(f"{args.output} exists")
     identity = age.X25519Identity.generate()
     text = age.format_identity_file(identity)
+    generated = None
+    if not args.unprotected:
+        passphrase, was_generated = _new_passphrase(args)
+        text = age.protect_identity(text, passphrase)
+        generated = passphrase if was_generated else None
     if args.output:
         try:
             # Created 0600 and never over an existing key file.
@@ -126,7 +145,38 @@ def _keygen(args: argparse.Namespace) -> None:
             out.write(text)
     else:
         sys.stdout.write(text)
+    if generated:
+        print(f"orthoshare: generated passphrase: {generated}", file=sys.stderr)
+        print("orthoshare: write it down and keep it apart from the identity file: "
+              "without it the identity file opens nothing", file=sys.stderr)  # fmt: skip
     print(f"Public key: {identity.recipient}", file=sys.stderr)
+    print(f"Check words: {keys.check_words(identity.recipient)}", file=sys.stderr)
+
+
+def _print_key(name: str, recipient: age.X25519Recipient | age.HybridRecipient) -> None:
+    print(name)
+    print(f"  key:         {recipient}")
+    print(f"  check words: {keys.check_words(recipient)}")
+
+
+def _keys_add(args: argparse.Namespace) -> None:
+    book = Path(args.book)
+    text = book.read_text(encoding="utf-8") if book.exists() else ""
+    added = keys.add_to_book(text, args.name, args.key)
+    with age.atomic_output(book) as out:
+        out.write(added.encode("utf-8"))
+    entry = keys.KeyBook.parse(added).entries[-1]
+    _print_key(f"added {entry.name} to {args.book}", entry.recipient)
+    print("orthoshare: hint: compare the check words with the colleague's, by phone or in person",
+          file=sys.stderr)  # fmt: skip
+
+
+def _keys_list(args: argparse.Namespace) -> None:
+    entries = _read_book(args.book).entries
+    if not entries:
+        print(f"orthoshare: {args.book} names no one yet", file=sys.stderr)
+    for entry in entries:
+        _print_key(entry.name, entry.recipient)
 
 
 def _seal(args: argparse.Namespace) -> None:
@@ -169,6 +219,18 @@ def _seal(args: argparse.Namespace) -> None:
         print("orthoshare: send it by another channel than the file", file=sys.stderr)
 
 
+def _identity_file(path: str, passphrase_file: str | None) -> list[age.Identity]:
+    """The identities of an identity file, plain or protected by a passphrase as age's are."""
+    data = Path(path).read_bytes()
+    if not age.is_protected_identity(data):
+        return list(age.parse_identity_file(data.decode("utf-8")))
+    if passphrase_file:
+        passphrase = _read_passphrase_file(passphrase_file)
+    else:
+        passphrase = _ask(f"Passphrase for identity file {path}: ", "--identity-passphrase-file")
+    return list(age.parse_identity_file(age.open_protected_identity(data, passphrase, path)))
+
+
 def _identities(args: argparse.Namespace) -> list[age.Identity]:
     if args.passphrase or args.passphrase_file:
         if args.identity:
@@ -177,8 +239,9 @@ def _identities(args: argparse.Namespace) -> list[age.Identity]:
             return [age.ScryptIdentity(_read_passphrase_file(args.passphrase_file))]
         return [age.ScryptIdentity(_ask("Passphrase: "))]
     identities: list[age.Identity] = []
-    for path in args.identity:
-        identities += age.parse_identity_file(Path(path).read_text(encoding="utf-8"))
+    # A file named twice is read, and its passphrase asked for, once.
+    for path in dict.fromkeys(args.identity):
+        identities += _identity_file(path, args.identity_passphrase_file)
     if not identities:
         raise _CommandLineError(
             "say how to open the file", "add -i IDENTITY_FILE or -p (passphrase)"
@@ -232,7 +295,40 @@ def _open(args: argparse.Namespace) -> None:
         print(f"orthoshare: files written to {args.output}", file=sys.stderr)
 
 
+# A key file is a few lines; a sealed file is read only as far as its header.
+_KEY_FILE_START = 64 * 1024
+
+
+def _inspect_key_file(path: str, text: str) -> bool:
+    """Print the public keys of an identity file or a key book, with their check words;
+    False if ``text`` is neither."""
+    lines = [line.strip() for line in text.splitlines()]
+    if any(line.upper().startswith("AGE-SECRET-KEY-") for line in lines):
+        identities = age.parse_identity_file(text)
+        print(f"file:       {path} (identity file: keep it secret)")
+        for identity in identities:
+            _print_key("public key", identity.recipient)
+        return True
+    if any(line.lower().startswith("age1") for line in lines):
+        entries = keys.KeyBook.parse(text, names_required=False).entries
+        print(f"file:       {path} (public keys)")
+        for entry in entries:
+            _print_key(entry.name or "(no name)", entry.recipient)
+        return True
+    return False
+
+
 def _inspect(args: argparse.Namespace) -> None:
+    with open(args.file, "rb") as file:
+        start = file.read(_KEY_FILE_START)
+    # An age file (a sealed file, or a protected identity) is described by its header.
+    if not age.is_protected_identity(start):
+        try:
+            text = start.decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        if _inspect_key_file(args.file, text):
+            return
     inspection = pipeline.inspect(args.file)
     form = "text (armored)" if inspection.armored else "binary"
     print(f"file:       {args.file} ({inspection.size} bytes, {form} age file)")
@@ -250,7 +346,24 @@ def _parser() -> argparse.ArgumentParser:
 
     keygen = commands.add_parser("keygen", help="make a key pair (identity file + public key)")
     keygen.add_argument("-o", "--output", help="write the identity file here (default: stdout)")
+    keygen.add_argument(
+        "--passphrase-file", help="protect it with the passphrase on this file's first line"
+    )
+    keygen.add_argument(
+        "--unprotected", action="store_true", help="write it without a passphrase (as age-keygen)"
+    )
     keygen.set_defaults(run=_keygen)
+
+    book = commands.add_parser("keys", help="a key book: colleagues' public keys by name")
+    book_commands = book.add_subparsers(dest="action", required=True, metavar="ACTION")
+    adder = book_commands.add_parser("add", help="add a colleague's public key to a key book")
+    adder.add_argument("name", help='the colleague, e.g. "Dr Kim, Smile Surgery"')
+    adder.add_argument("key", help="their public key, age1…")
+    adder.add_argument("--book", required=True, help="the key book (made if missing)")
+    adder.set_defaults(run=_keys_add)
+    lister = book_commands.add_parser("list", help="list a key book: names, keys, check words")
+    lister.add_argument("--book", required=True, help="the key book")
+    lister.set_defaults(run=_keys_list)
 
     seal = commands.add_parser("seal", help="seal files and folders into one encrypted file")
     seal.add_argument("paths", nargs="+", metavar="PATH", help="files and folders to seal")
@@ -262,6 +375,9 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument(
         "-R", "--recipients-file", action="append", default=[], help="a file of age1… keys"
     )
+    who.add_argument("--to", action="append", default=[], metavar="NAME",
+                     help="a colleague named in the key book (--book)")  # fmt: skip
+    who.add_argument("--book", help="the key book that --to names are read from")
     about = seal.add_argument_group("details recorded in the file")
     for option in (
         "patient-name",
@@ -297,11 +413,18 @@ def _parser() -> argparse.ArgumentParser:
     opener.add_argument("-o", "--output", help="a new folder for the files")
     opener.add_argument("--list", action="store_true", help="verify and list; write nothing")
     opener.add_argument("-i", "--identity", action="append", default=[], help="identity file")
+    opener.add_argument(
+        "--identity-passphrase-file",
+        metavar="FILE",
+        help="read a protected identity file's passphrase from FILE's first line",
+    )
     opener.add_argument("-p", "--passphrase", action="store_true", help="ask for the passphrase")
     opener.add_argument("--passphrase-file", help="read the passphrase from the file's first line")
     opener.set_defaults(run=_open)
 
-    inspector = commands.add_parser("inspect", help="say how a file is protected, no key needed")
+    inspector = commands.add_parser(
+        "inspect", help="say how a file is protected, or the keys of a key file; no key needed"
+    )
     inspector.add_argument("file")
     inspector.set_defaults(run=_inspect)
     return parser

@@ -14,6 +14,8 @@ bug in the page, and raises :class:`RequestError`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import types
 import typing
@@ -95,7 +97,7 @@ class SealRequest:
         )
 
 
-def parse_recipient(text: str) -> age.Recipient:
+def parse_recipient(text: str) -> age.X25519Recipient | age.HybridRecipient:
     """Parse a public key as typed; a post-quantum one only if this backend encrypts to it.
 
     Raises
@@ -103,36 +105,57 @@ def parse_recipient(text: str) -> age.Recipient:
     orthoshare.age.KeyFormatError
         If it is not an ``age1…`` key, or a post-quantum key the backend cannot use.
     """
-    text = text.strip()
-    if text.lower().startswith("age1pq1"):
-        hybrid = age.HybridRecipient.parse(text)
+    recipient = age.parse_recipient(text)
+    if isinstance(recipient, age.HybridRecipient):
         # Wrapping a throwaway key is the one test of "can this backend encrypt
         # to it": without ML-KEM it raises the age layer's KeyFormatError saying so.
-        hybrid.wrap(bytes(16))
-        return hybrid
-    return age.X25519Recipient.parse(text)
+        recipient.wrap(bytes(16))
+    return recipient
 
 
 def identities_from_json(text: Any) -> list[age.Identity]:
-    """Read the page's request for opening: ``{"passphrase": str}`` or
-    ``{"identities": identity file text}``.
+    """Read the page's request for opening: ``{"passphrase": str}``, or an identity
+    file: ``{"identities": its text}`` as pasted, or ``{"identity_file": its bytes
+    in base64, "identity_name": its name}`` as picked; with
+    ``"identity_passphrase"`` if it is protected (:func:`orthoshare.age.is_protected_identity`).
 
     Raises
     ------
     RequestError
-        If the request is not of this form.
+        If the request is not of this form, or gives no passphrase for a
+        protected identity file.
     orthoshare.age.KeyFormatError
-        If the identity file text holds no valid identity.
+        If the identity file holds no valid identity.
+    orthoshare.age.WrongIdentityPassphraseError, orthoshare.age.DamagedIdentityFileError
+        If a protected identity file does not open with the passphrase given.
     """
-    document = _object(_json(text), "the request", ("passphrase", "identities"))
+    keys = ("identities", "identity_file", "identity_name", "identity_passphrase")
+    document = _object(_json(text), "the request", ("passphrase", *keys))
     identities: list[age.Identity] = []
     passphrase = _optional(document, "passphrase", str)
     if passphrase is not None:
         identities.append(age.ScryptIdentity(passphrase))
-    identity_file = _optional(document, "identities", str)
-    if identity_file is not None:
-        identities += age.parse_identity_file(identity_file)
-    return identities
+    pasted = _optional(document, "identities", str)
+    encoded = _optional(document, "identity_file", str)
+    if encoded is not None:
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raise RequestError("identity_file is not base64") from None
+    elif pasted is not None:
+        data = pasted.encode("utf-8")
+    else:
+        return identities
+    name = _optional(document, "identity_name", str) or ""
+    if age.is_protected_identity(data):
+        identity_passphrase = _optional(document, "identity_passphrase", str)
+        if not identity_passphrase:
+            raise RequestError("the identity file is protected, and no passphrase was given")
+        data = age.open_protected_identity(data, identity_passphrase, name).encode("utf-8")
+    try:
+        return identities + list(age.parse_identity_file(data.decode("utf-8")))
+    except UnicodeDecodeError:
+        raise age.KeyFormatError(f"{name or 'the identity file'} is not text") from None
 
 
 @dataclass(frozen=True)

@@ -114,9 +114,13 @@ def column() -> Iterator[Column]:
     column.save()
 
 
-def identities_for(case: Case) -> list[age.Identity]:
+def identities_for(case: Case, good: Material) -> list[age.Identity]:
     if case.secret == "passphrase":
         return [age.ScryptIdentity(PASSPHRASE)]
+    if case.identity is not None:
+        # As `orthoshare open -i` reads a protected identity file: before any record.
+        text = age.open_protected_identity(case.identity(good), PASSPHRASE, "identity.age")
+        return list(age.parse_identity_file(text))
     return [IDENTITY]
 
 
@@ -147,9 +151,10 @@ def test_a_bad_sealed_file_fails_with_its_own_error_in_bounded_time_and_memory_w
     sealed = received(tmp_path, case.file_name, case.build(good))
     out = tmp_path / "opened" / "records"
     out.parent.mkdir()
-    identities = identities_for(case)
 
-    run = run_bounded(lambda: pipeline.open_(sealed, identities, out), case.seconds, "opened")
+    run = run_bounded(
+        lambda: pipeline.open_(sealed, identities_for(case, good), out), case.seconds, "opened"
+    )
     column.record(case, Outcome(run.outcome, run.seconds, run.peak_mib))
 
     assert run.outcome == case.expected_name, run.error
@@ -160,7 +165,7 @@ def test_a_bad_sealed_file_fails_with_its_own_error_in_bounded_time_and_memory_w
     assert run.peak_mib <= MEMORY_LIMIT_MIB
     assert max(scrypt_watch.work_factors, default=0) <= DEFAULT_MAX_WORK_FACTOR
     with pytest.raises(case.expected), time_limit(case.seconds):
-        pipeline.list_(sealed, identities)
+        pipeline.list_(sealed, identities_for(case, good))
 
 
 @pytest.mark.parametrize("case", SEAL_CASES, ids=lambda case: case.id)

@@ -167,11 +167,20 @@ def written(folder: Path, case: Case, data: bytes) -> Path:
     return path
 
 
-def give_secret(page: Page) -> None:
-    """Type what the page asks for: the passphrase, or the identity file."""
+def give_secret(page: Page, case: Case, good: Material, folder: Path) -> None:
+    """Type what the page asks for: the passphrase, or the identity file (a protected
+    one picked, with PASSPHRASE typed for it, where the case gives one)."""
     if page.is_visible("#open-passphrase-fields"):
         page.fill("#open-passphrase", PASSPHRASE)
+    elif case.identity is not None:
+        identity = folder / case.id / "identity.age"
+        identity.write_bytes(case.identity(good))
+        page.fill("#identity-text", "")
+        page.set_input_files("#identity-file", str(identity))
+        page.wait_for_selector("#identity-passphrase-fields:not([hidden])")
+        page.fill("#identity-passphrase", PASSPHRASE)
     else:
+        page.set_input_files("#identity-file", [])
         page.fill("#identity-text", IDENTITY_FILE)
 
 
@@ -188,7 +197,7 @@ def test_a_bad_sealed_file_is_refused_in_the_page_with_its_own_error_offering_no
         answer = booted.answer("inspect", case)
         step = "when picked"
         if answer.error is None:
-            give_secret(page)
+            give_secret(page, case, good, files)
             page.click("#open-button")
             answer = booted.answer("open", case)
             step = "on Open"
@@ -260,6 +269,7 @@ def test_after_every_bad_input_a_good_file_opens_in_the_same_worker(
     page.click("#tab-open")
     page.set_input_files("#pick-sealed", str(path))
     page.wait_for_selector("#open-key-fields:not([hidden])")
+    page.set_input_files("#identity-file", [])
     page.fill("#identity-text", IDENTITY_FILE)
     page.click("#open-button")
     assert wait_for_state(page, "done", "error") == "done", booted.shown("#open-message")

@@ -216,16 +216,18 @@ def test_a_plain_http_intranet_origin_without_webcrypto_seals_and_opens(
     assert_same_origin(requests_seen, intranet.rstrip("/"))
 
 
-def test_keys_are_generated_in_the_page_and_the_identity_file_opens_files(
+def test_keys_are_generated_in_the_page_and_the_unprotected_identity_file_opens_files(
     page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
 ) -> None:
     open_page(page, site)
     page.click("#tab-keys")
-    page.click("#keygen")
+    page.click("#key-unprotected summary")
+    page.click("#keygen-unprotected")
     wait_for_state(page, "done")
     public_key = page.input_value("#public-key")
     with page.expect_download() as download:
         page.click("#save-identity")
+    assert download.value.suggested_filename == "orthoshare-identity.txt"
     key_file = tmp_path / "identity.txt"
     download.value.save_as(key_file)
     screenshot(page, "06-keys")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orthoshare import age
+from orthoshare import age, keys
 from orthoshare.cli import main
 
 NAME = re.compile(r"orthoshare-\d{8}-[A-Z0-9]{6}\.zip\.age")
@@ -31,7 +31,7 @@ def records(tmp_path: Path) -> Path:
 @pytest.fixture
 def key_file(tmp_path: Path) -> Path:
     path = tmp_path / "key.txt"
-    assert main(["keygen", "-o", str(path)]) == 0
+    assert main(["keygen", "--unprotected", "-o", str(path)]) == 0
     return path
 
 
@@ -54,14 +54,16 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return status, out, err
 
 
-def test_keygen_writes_a_private_identity_file_and_prints_the_public_key(
+def test_keygen_unprotected_writes_a_private_age_keygen_identity_file_and_the_public_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "me.txt"
-    status, out, err = run(["keygen", "-o", str(path)], capsys)
+    status, out, err = run(["keygen", "--unprotected", "-o", str(path)], capsys)
     assert status == 0 and out == ""
+    assert path.read_text().startswith("# created: ")
     identity = age.parse_identity_file(path.read_text())[0]
-    assert err.strip() == f"Public key: {identity.recipient}"
+    words = keys.check_words(identity.recipient)
+    assert err.strip() == f"Public key: {identity.recipient}\nCheck words: {words}"
     assert path.stat().st_mode & 0o777 == 0o600
 
 
@@ -69,7 +71,7 @@ def test_keygen_never_overwrites_a_key_file(
     key_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = key_file.read_text()
-    status, _, err = run(["keygen", "-o", str(key_file)], capsys)
+    status, _, err = run(["keygen", "--unprotected", "-o", str(key_file)], capsys)
     assert status == 1
     assert err.startswith("orthoshare: error: ")
     assert key_file.read_text() == before
@@ -167,7 +169,7 @@ def test_open_failures_print_an_error_and_a_hint_without_traceback(
     sealed = tmp_path / "s.age"
     run(["seal", str(records), "-r", public_key(key_file), "-o", str(sealed)], capsys)
     other_key = tmp_path / "other.txt"
-    run(["keygen", "-o", str(other_key)], capsys)
+    run(["keygen", "--unprotected", "-o", str(other_key)], capsys)
     (tmp_path / "PASS").write_text("guess\n")
     (tmp_path / "EXISTING").mkdir()
     (tmp_path / "EXISTING" / "keep.txt").write_text("keep")

@@ -14,7 +14,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-#: The prompts of age 1.1.1, in the order it asks them; encryption asks both.
+#: The prompts of age 1.1.1, in the order it asks them; encryption asks both. Decrypting
+#: with a protected identity file asks the first only: 'Enter passphrase for identity file "…":'.
 PROMPTS = (b"Enter passphrase", b"Confirm passphrase")
 
 

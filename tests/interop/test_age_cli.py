@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 import re
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -299,3 +301,90 @@ def test_cli_round_trips_with_our_identity_file(tmp_path: Path, age_cli: str) ->
 
     assert cli_output(tmp_path / "out") == data
     assert age.decrypt_bytes(encrypted.read_bytes(), [identity]) == data
+
+
+def run_orthoshare(*argv: str) -> str:
+    """Run our command as a person would; return its stderr (where it speaks)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "orthoshare", *argv],
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, f"{argv} failed: {result.stderr.decode(errors='replace')}"
+    return result.stderr.decode()
+
+
+def seal_letter_with_our_cli(tmp_path: Path, public_key: str) -> tuple[Path, bytes]:
+    """A letter sealed by our command to ``public_key``; the file and the letter's bytes."""
+    letter = tmp_path / "letter.txt"
+    letter.write_bytes(plaintext(70_000))
+    sealed = tmp_path / "letter.zip.age"
+    run_orthoshare("seal", str(letter), "-r", public_key, "-o", str(sealed))
+    return sealed, letter.read_bytes()
+
+
+def test_cli_opens_records_with_an_identity_our_cli_protected(tmp_path: Path, age_cli: str) -> None:
+    passphrase_file = tmp_path / "passphrase.txt"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    key = tmp_path / "key.age"
+    said = run_orthoshare("keygen", "--passphrase-file", str(passphrase_file), "-o", str(key))
+    public_key = said.strip().splitlines()[-2].removeprefix("Public key: ")
+    sealed, letter = seal_letter_with_our_cli(tmp_path, public_key)
+
+    out = tmp_path / "records.zip"
+    run = run_on_terminal(
+        [age_cli, "-d", "-i", str(key), "-o", str(out), str(sealed)], PASSPHRASE, timeout=TIMEOUT
+    )
+
+    assert run.returncode == 0, run.transcript
+    assert f'Enter passphrase for identity file "{key}"' in run.transcript
+    identities = age.parse_identity_file(age.open_protected_identity(key.read_bytes(), PASSPHRASE))
+    assert cli_output(out) == age.decrypt_bytes(sealed.read_bytes(), identities)
+    with zipfile.ZipFile(out) as records:
+        assert records.read("ORIGINAL/letter.txt") == letter
+
+
+def test_cli_refuses_our_protected_identity_with_a_wrong_passphrase(
+    tmp_path: Path, age_cli: str
+) -> None:
+    identity = age.X25519Identity.generate()
+    key = tmp_path / "key.age"
+    key.write_text(age.protect_identity(age.format_identity_file(identity), PASSPHRASE))
+    sealed = tmp_path / "s.age"
+    sealed.write_bytes(age.encrypt_bytes(b"records", [identity.recipient]))
+
+    out = tmp_path / "out"
+    run = run_on_terminal(
+        [age_cli, "-d", "-i", str(key), "-o", str(out), str(sealed)], "wrong", timeout=TIMEOUT
+    )
+
+    assert run.returncode != 0
+    assert "incorrect passphrase" in run.transcript, run.transcript
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("armor", [True, False], ids=["armored", "binary"])
+def test_our_cli_opens_records_with_an_identity_the_age_cli_protected(
+    tmp_path: Path, age_cli: str, age_keygen_cli: str, armor: bool
+) -> None:
+    plain_key = tmp_path / "key.txt"
+    run_cli(age_keygen_cli, "-o", str(plain_key))
+    key = tmp_path / "key.age"
+    run_cli_with_passphrase(
+        PASSPHRASE, age_cli, "-p", *(["-a"] if armor else []), "-o", str(key), str(plain_key)
+    )
+    assert key.read_bytes().startswith(ARMOR_BEGIN if armor else b"age-encryption.org/v1\n")
+    # Our age layer reads it as the age CLI wrote it.
+    assert age.open_protected_identity(key.read_bytes(), PASSPHRASE) == plain_key.read_text()
+    public_key = run_cli(age_keygen_cli, "-y", str(plain_key)).strip()
+    sealed, letter = seal_letter_with_our_cli(tmp_path, public_key)
+    passphrase_file = tmp_path / "passphrase.txt"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+
+    run_orthoshare(
+        "open", str(sealed), "-i", str(key), "--identity-passphrase-file", str(passphrase_file),
+        "-o", str(tmp_path / "opened"),
+    )  # fmt: skip
+
+    assert (tmp_path / "opened" / "ORIGINAL" / "letter.txt").read_bytes() == letter

@@ -92,7 +92,8 @@ export async function checkKeyRoundTrips({ browser, files }) {
     check(alice.identity_file.includes("AGE-SECRET-KEY-1"), "identity file");
     check(alice.identity_file.includes(`# public key: ${alice.public_key}`), "public key comment");
     check(/^age1[02-9ac-hj-np-z]{58}$/.test(alice.public_key), alice.public_key);
-    check(js(browser.parse_recipient(` ${alice.public_key}\n`)).ok === true, "a valid key");
+    const parsed = js(browser.parse_recipient(` ${alice.public_key}\n`));
+    check(parsed.key === alice.public_key && /^([a-z]+ ){5}[a-z]+$/.test(parsed.check_words), JSON.stringify(parsed));
     expectError(js(browser.parse_recipient(alice.public_key.slice(0, -1))), "KeyFormatError", "cut key");
     expectError(js(browser.parse_recipient("AGE-SECRET-KEY-1")), "KeyFormatError", "a secret key");
   });

@@ -3,6 +3,7 @@ and a request of the wrong form is refused saying where."""
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -206,3 +207,33 @@ def test_the_cli_and_the_page_make_the_same_request_of_the_same_facts(
         page.details, page.annotations, page.armor,
     )  # fmt: skip
     assert [str(r) for r in from_cli.recipients] == [str(r) for r in page.recipients]
+
+
+@pytest.mark.parametrize("armor", [True, False], ids=["armored", "binary"])
+def test_the_open_request_opens_a_protected_identity_file_picked_or_pasted(armor: bool) -> None:
+    text = age.format_identity_file(IDENTITY)
+    sealed = age.encrypt_bytes(text.encode(), [age.ScryptRecipient("pw", 10)], armor=armor)
+    picked = {"identity_file": base64.b64encode(sealed).decode(), "identity_name": "key.age"}
+    requests = [picked] + ([{"identities": "\n" + sealed.decode()}] if armor else [])
+    for request in requests:
+        (by_key,) = identities_from_json(json.dumps({**request, "identity_passphrase": "pw"}))
+        assert str(by_key) == str(IDENTITY)
+        with pytest.raises(RequestError, match="protected, and no passphrase was given"):
+            identities_from_json(json.dumps(request))
+    with pytest.raises(age.WrongIdentityPassphraseError, match=r"identity file: key\.age$"):
+        identities_from_json(json.dumps({**picked, "identity_passphrase": "px"}))
+    cut = {**picked, "identity_file": base64.b64encode(sealed[:60]).decode()}
+    with pytest.raises(age.DamagedIdentityFileError, match=r"key\.age"):
+        identities_from_json(json.dumps({**cut, "identity_passphrase": "pw"}))
+
+
+def test_the_open_request_reads_a_plain_identity_file_picked_as_bytes() -> None:
+    text = age.format_identity_file(IDENTITY)
+    picked = {"identity_file": base64.b64encode(text.encode()).decode(), "identity_name": "k"}
+    (by_key,) = identities_from_json(json.dumps(picked))
+    assert str(by_key) == str(IDENTITY)
+    with pytest.raises(RequestError, match="not base64"):
+        identities_from_json(json.dumps({"identity_file": "not base64!"}))
+    binary = {"identity_file": base64.b64encode(b"\xff\xfe").decode(), "identity_name": "k"}
+    with pytest.raises(age.KeyFormatError, match="k is not text"):
+        identities_from_json(json.dumps(binary))

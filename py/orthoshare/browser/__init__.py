@@ -25,11 +25,13 @@ from .api import (
     seal,
     views,
 )
+from .keybook import add_to_key_book, read_key_book
 from .primitives import JSPrimitives
 
 __all__ = [
     "JSPrimitives",
     "Opening",
+    "add_to_key_book",
     "begin_opening",
     "boot",
     "describe",
@@ -40,6 +42,7 @@ __all__ = [
     "parse_recipient",
     "passphrase_strength",
     "patients",
+    "read_key_book",
     "seal",
     "views",
 ]

@@ -28,7 +28,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from .. import __version__, age, pipeline
+from .. import __version__, age, keys, pipeline
 from ..age import primitives
 from ..errors import InputError
 from ..passphrase import generate_passphrase as _generate_passphrase
@@ -40,7 +40,7 @@ from .files import READ_PIECE, BlobInput, name_of
 from .jsio import SealedOutput, open_blob
 from .opening import Opening, begin_opening, manifest_dict, opened_result, spooled_into
 from .primitives import JSPrimitives, require_backend
-from .results import Result, answers_errors, error_result, progress_of
+from .results import Result, answers_errors, error_result, given, progress_of
 
 __all__ = [
     "Opening",
@@ -210,7 +210,8 @@ def open_(
     file : JS File or Blob
         The sealed file, read through ``read_slice(blob, start, end)``.
     request_json : str
-        ``{"passphrase": str}`` or ``{"identities": identity file text}``.
+        ``{"passphrase": str}``, or an identity file, protected or not, with its
+        passphrase if it is, as :func:`orthoshare.request.identities_from_json` reads.
     read_slice : JS function
         Reads the sealed file (see :class:`~orthoshare.browser.jsio.SliceReader`).
     records : JS object
@@ -260,24 +261,39 @@ def open_(
     return opened_result(bundle)
 
 
-def keygen() -> Result:
-    """Make a key pair: ``{"identity_file": text to save, "public_key": "age1…"}``."""
+@answers_errors
+def keygen(passphrase: Any = None) -> Result:
+    """Make a key pair: ``{"identity_file": text to save, "public_key": "age1…",
+    "check_words": …}`` (see :func:`orthoshare.keys.check_words`).
+
+    With a ``passphrase``, the identity file is protected by it as the age
+    command's are (:func:`orthoshare.age.protect_identity`: armored text), so
+    the secret key never leaves Python unprotected; without, it is age-keygen's
+    plain form.
+    """
     require_backend()
     identity = age.X25519Identity.generate()
+    text = age.format_identity_file(identity)
+    if given(passphrase):
+        if not isinstance(passphrase, str):
+            raise RequestError("the passphrase is not a string")
+        text = age.protect_identity(text, passphrase)
     return {
-        "identity_file": age.format_identity_file(identity),
+        "identity_file": text,
         "public_key": str(identity.recipient),
+        "check_words": keys.check_words(identity.recipient),
     }
 
 
 @answers_errors
 def parse_recipient(text: Any) -> Result:
-    """Check a public key as typed: ``{"ok": True}`` or an error dict."""
+    """Check a public key as typed: ``{"key": as age writes it, "check_words": …}`` or an
+    error dict."""
     require_backend()
     if not isinstance(text, str):
         raise RequestError("the key is not a string")
-    _parse_recipient(text)
-    return {"ok": True}
+    recipient = _parse_recipient(text)
+    return {"key": str(recipient), "check_words": keys.check_words(recipient)}
 
 
 def generate_passphrase() -> Result:

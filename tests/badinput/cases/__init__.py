@@ -9,7 +9,7 @@ made from the good sealed file of :mod:`.material`.
 
 from __future__ import annotations
 
-from . import age_armor, age_file, manifest, seal_inputs, zip_names, zip_structure
+from . import age_armor, age_file, identity_file, manifest, seal_inputs, zip_names, zip_structure
 from .material import (
     IDENTITY,
     IDENTITY_FILE,
@@ -26,6 +26,7 @@ from .zips import rebuilt
 CASES: tuple[Case, ...] = (
     *age_file.table(),
     *age_armor.table(),
+    *identity_file.table(),
     *zip_names.table(),
     *zip_structure.table(),
     *manifest.table(),

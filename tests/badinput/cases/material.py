@@ -56,6 +56,7 @@ TRAVERSAL = "path traversal"
 FUZZ = "fuzzing"
 DICOM = "DICOM"
 DESIGN = "design"
+AGE_CLI = "age CLI"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class Case:
     file_name: str = "records.zip.age"
     #: Longest it may take, on CPython and, from the request to the answer, in the page.
     seconds: float = 20.0
+    #: A protected identity file given in place of the plain one, with PASSPHRASE typed
+    #: for it; the sealed file is then the good one.
+    identity: Build | None = None
 
     @property
     def expected_name(self) -> str:

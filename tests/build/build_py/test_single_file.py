@@ -135,8 +135,9 @@ def test_the_single_file_inlines_the_page_and_its_worker(real_dist: Path) -> Non
     assert sorted(path.name for path in (real_dist / "web").iterdir()) == [
         "api.js", "chart.js", "cipher.js", "codecs.js", "crypto.js", "dicom-image.js",
         "dicom-inflate.js", "dicom-parse.js", "dicom-pixels.js", "documents.js", "dom.js",
-        "keys.js", "main.js", "open.js", "photos.css", "photos.js", "scan3d.js", "scans.css",
-        "scans.js", "send.js", "service.js", "spools.js", "start-worker.js", "style.css",
+        "key-book.js", "keys.js", "main.js", "open.js", "photos.css", "photos.js", "scan3d.js",
+        "scans.css", "scans.js", "send.js", "service.js", "spools.js", "start-worker.js",
+        "style.css",
         "viewer-draw.js", "viewer-input.js", "viewer-plane.js", "viewer-series.js",
         "viewer-sources.js", "viewer-stack.js", "viewer-volume.js", "viewer.css", "viewer.js",
         "worker.js",
