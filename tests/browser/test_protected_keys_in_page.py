@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from interop.passphrase_tty import run_on_terminal
 from playwright.sync_api import Page
 
 from orthoshare import age
@@ -38,7 +39,7 @@ def try_to_open(page: Page, passphrase: str) -> str:
 
 
 def test_a_key_made_in_the_page_is_saved_protected_and_opens_records_with_its_passphrase_only(
-    page: Page, site: str, tmp_path: Path, records: dict[str, bytes]
+    page: Page, site: str, tmp_path: Path, records: dict[str, bytes], age_cli: str
 ) -> None:
     open_page(page, site)
     key_file, public_key = make_protected_key(page, tmp_path)
@@ -50,6 +51,14 @@ def test_a_key_made_in_the_page_is_saved_protected_and_opens_records_with_its_pa
     assert str(identities[0].recipient) == public_key
     assert page.evaluate("() => localStorage.length + sessionStorage.length") == 0
     sealed = seal_with_cli(tmp_path, records, age.X25519Recipient.parse(public_key))
+
+    # The age command opens records with it, asking for its passphrase on the terminal.
+    bundle = tmp_path / "by-age.zip"
+    run = run_on_terminal(
+        [age_cli, "-d", "-i", str(key_file), "-o", str(bundle), str(sealed)], PASSPHRASE, timeout=60
+    )
+    assert run.returncode == 0, run.transcript
+    assert bundle.read_bytes() == age.decrypt_bytes(sealed.read_bytes(), identities)
 
     page.click("#tab-open")
     page.set_input_files("#pick-sealed", str(sealed))
