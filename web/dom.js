@@ -62,6 +62,29 @@ export function thumbnail(blob, mediaType, alt) {
   return image;
 }
 
+/**
+ * Wire a passphrase field `id`, its confirmation `${id}-again` and its strength line
+ * `${id}-strength` to the button `generate`: Python rates what is typed and makes a
+ * strong passphrase on request, shown in clear, as it must be read out or written down.
+ */
+export function passphraseFields(api, id, generate) {
+  const field = $(id);
+  field.addEventListener("input", async () => {
+    const passphrase = field.value;
+    if (!passphrase) return ($(`${id}-strength`).textContent = "");
+    const { bits, verdict } = await api.call("passphraseStrength", [passphrase]);
+    $(`${id}-strength`).textContent = `Strength: ${verdict} (about ${bits} bits).`;
+  });
+  $(generate).addEventListener("click", async () => {
+    const { passphrase } = await api.call("generatePassphrase");
+    for (const each of [field, $(`${id}-again`)]) {
+      each.value = passphrase;
+      each.type = "text";
+    }
+    field.dispatchEvent(new Event("input"));
+  });
+}
+
 /** Say `error` (its message, then its hint) in `target`, and put the page in error. */
 export function showError(target, error) {
   const hint = error.hint ? ` ${error.hint[0].toUpperCase()}${error.hint.slice(1)}.` : "";

@@ -1,7 +1,7 @@
 // The keys view ("My key"): make a key pair, copy the public key, save the identity file,
 // protected by a passphrase unless the user chooses otherwise.
 
-import { $, download, setState, showError } from "./dom.js";
+import { $, download, passphraseFields, setState, showError } from "./dom.js";
 
 // The identity file to save, held only in this page's memory, never in its storage.
 let identityFile = null;
@@ -32,21 +32,8 @@ async function generate(api, passphrase) {
 
 /** Wire the keys view's buttons to `api`, the page's requests to its worker (api.js). */
 export function setUpKeys(api) {
-  $("key-passphrase").addEventListener("input", async () => {
-    const passphrase = $("key-passphrase").value;
-    if (!passphrase) return ($("key-passphrase-strength").textContent = "");
-    const { bits, verdict } = await api.call("passphraseStrength", [passphrase]);
-    $("key-passphrase-strength").textContent = `Strength: ${verdict} (about ${bits} bits).`;
-  });
-
-  $("generate-key-passphrase").addEventListener("click", async () => {
-    const { passphrase } = await api.call("generatePassphrase");
-    for (const id of ["key-passphrase", "key-passphrase-again"]) {
-      $(id).value = passphrase;
-      $(id).type = "text"; // to be written down: it is shown only until the key is made
-    }
-    $("key-passphrase").dispatchEvent(new Event("input"));
-  });
+  // A generated passphrase is shown only until the key is made (see generate).
+  passphraseFields(api, "key-passphrase", "generate-key-passphrase");
 
   $("keygen-form").addEventListener("submit", (event) => {
     event.preventDefault();

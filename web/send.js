@@ -2,7 +2,7 @@
 // radiograph), the patient and the parties, the protection (passphrase or public keys),
 // then seal and download.
 
-import { $, cancellable, cell, download, dropZone, formatSize, setState, showError, showProgress, thumbnail } from "./dom.js";
+import { $, cancellable, cell, download, dropZone, formatSize, passphraseFields, setState, showError, showProgress, thumbnail } from "./dom.js";
 import { setUpKeyBook, tickedKeys } from "./key-book.js";
 
 let api = null; // the page's requests to its worker, given to setUpSend
@@ -253,21 +253,7 @@ export function setUpSend(pageApi) {
     });
   }
 
-  $("passphrase").addEventListener("input", async () => {
-    const passphrase = $("passphrase").value;
-    if (!passphrase) return ($("passphrase-strength").textContent = "");
-    const { bits, verdict } = await api.call("passphraseStrength", [passphrase]);
-    $("passphrase-strength").textContent = `Strength: ${verdict} (about ${bits} bits).`;
-  });
-
-  $("generate-passphrase").addEventListener("click", async () => {
-    const { passphrase } = await api.call("generatePassphrase");
-    for (const id of ["passphrase", "passphrase-again"]) {
-      $(id).value = passphrase;
-      $(id).type = "text"; // it must be read out or copied to the recipient
-    }
-    $("passphrase").dispatchEvent(new Event("input"));
-  });
+  passphraseFields(api, "passphrase", "generate-passphrase");
 
   $("recipient-keys").addEventListener("input", checkRecipients);
   setUpKeyBook(api, checkRecipients);

@@ -92,3 +92,22 @@ def test_a_key_made_in_the_page_is_saved_protected_and_opens_records_with_its_pa
     saved = tmp_path / "records.zip"
     download.value.save_as(saved)
     assert saved.read_bytes() == age.decrypt_bytes(sealed.read_bytes(), identities)
+
+
+def test_a_generated_passphrase_fills_both_fields_in_clear_and_is_rated_strong(
+    page: Page, site: str
+) -> None:
+    open_page(page, site)
+    page.check("#protect-passphrase")
+    for tab, field, button in (
+        ("#tab-send", "passphrase", "generate-passphrase"),
+        ("#tab-keys", "key-passphrase", "generate-key-passphrase"),
+    ):
+        page.click(tab)
+        page.click(f"#{button}")
+        page.wait_for_selector(f"#{field}-strength:has-text('Strength: strong')")
+        generated = page.input_value(f"#{field}")
+        assert len(generated) >= 20 and page.input_value(f"#{field}-again") == generated
+        assert page.get_attribute(f"#{field}", "type") == "text"
+        page.fill(f"#{field}", "abc")
+        page.wait_for_selector(f"#{field}-strength:has-text('Strength: weak')")

@@ -8,16 +8,8 @@ from pathlib import Path
 import pytest
 
 from orthoshare import age, keys
-from orthoshare.cli import main
 
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
+from .test_cli import run
 
 
 @pytest.fixture
