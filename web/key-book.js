@@ -8,6 +8,9 @@ import { $, download, showError } from "./dom.js";
 let api = null; // the page's requests to its worker, given to setUpKeyBook
 const book = { text: "", entries: [], ticked: new Set() };
 let onChange = () => {};
+// A thousand colleagues with post-quantum keys (about 2 KB each) fit four times over;
+// a larger file is not a key book, and is not read into memory to find that out.
+const MAX_BOOK_BYTES = 8 * 1024 * 1024;
 
 /** The public keys of the colleagues ticked, in the book's order. */
 export function tickedKeys() {
@@ -54,6 +57,7 @@ function keep(text, entries) {
 async function open(file) {
   const status = $("key-book-status");
   try {
+    if (file.size > MAX_BOOK_BYTES) throw new Error(`${file.name} is too large to be a key book`);
     const text = await file.text();
     const { entries } = await api.call("readKeyBook", [text]);
     book.ticked.clear();

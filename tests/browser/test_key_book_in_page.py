@@ -71,6 +71,11 @@ def test_a_bad_key_book_is_refused_by_line_and_the_open_one_is_kept(
     page.set_input_files("#pick-key-book", str(bad))
     page.wait_for_selector("#key-book-status:has-text('line 2')")
     assert page.text_content("#key-book-list li label") == KIM
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"#" * (9 << 20))
+    page.set_input_files("#pick-key-book", str(huge))
+    page.wait_for_selector("#key-book-status:has-text('too large to be a key book')")
+    assert page.text_content("#key-book-list li label") == KIM
 
     page.fill("#colleague-name", "dr KIM, smile surgery")
     page.fill("#colleague-key", str(age.X25519Identity.generate().recipient))
