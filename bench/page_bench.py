@@ -14,6 +14,9 @@ It prints one table and writes it with the details to ``build/bench/page-bench.j
 
 - boot: navigation until ``<body data-state="ready">``, for the site over http and
   for the single file (``orthoshare.html``) over file://; median of 3 fresh loads;
+  beside them a bare Pyodide page (bench/page/bare-pyodide.html: a worker that loads
+  the site's Pyodide and imports hashlib, io, json, zipfile and zlib), over http, and
+  each boot as a ratio to it: the seconds move between machines, the ratios less;
 - seal and open throughput of the page, for each workload and size, on inputs
   generated once (seeded, so every run sees the same bytes) and sealed to an X25519
   key so that scrypt does not distort it. Seal: click to "done" (the sealed Blob is

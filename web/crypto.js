@@ -5,8 +5,8 @@
 // - libsodium-wrappers (libsodium compiled to wasm) for ChaCha20-Poly1305, X25519 and
 //   ML-KEM-768 (FIPS 203, the post-quantum half of age's mlkem768x25519 keys; libsodium
 //   1.0.21's, which derives the same keys from a seed as OpenSSL: tests/js checks it):
-//   it is the fastest choice measured in the page (about 288 MB/s for 64 KiB chunks,
-//   three times @noble/ciphers), it is libsodium's own constant-time code, and its ESM
+//   it is libsodium's own constant-time code, fast in the page (bench/primitives.py
+//   prints its throughput there; docs/performance.md quotes a run), and its ESM
 //   build carries the wasm inline, so the bundle stays one file that needs no fetch.
 // - @noble/hashes for scrypt: Python calls the primitives synchronously, and noble's
 //   `scrypt` is a plain synchronous function. hash-wasm's scrypt is faster but exists

@@ -20,16 +20,25 @@ from .machine import BENCH, REPO
 from .records import MB
 
 LIMIT_BYTES = 256 * MB  # each of the cipher and the hash, every run
-PAGE_FILES = ("limits-bench.js", "limits-worker.js")
+PAGE_FILES = (
+    "limits-bench.js",
+    "limits-worker.js",
+    "bare-pyodide.js",
+    "bare-pyodide-worker.js",
+)
+#: The bare Pyodide page, beside the limits page: boot's floor (see report.boot_rows).
+BARE_PYODIDE = "bare-pyodide.html"
 
 
 def build_limits_page(dist: Path) -> Path:
-    """The bench page beside the built site's crypto.js and Pyodide, to be served alone."""
+    """The bench pages (the limits, a bare Pyodide page) beside the built site's crypto.js
+    and Pyodide, to be served alone."""
     folder = BENCH / "limits"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     source = REPO / "bench" / "page"
     shutil.copyfile(source / "limits-bench.html", folder / "index.html")
+    shutil.copyfile(source / BARE_PYODIDE, folder / BARE_PYODIDE)
     for name in PAGE_FILES:
         shutil.copyfile(source / name, folder / name)
     shutil.copyfile(dist / "web" / "crypto.js", folder / "crypto.js")

@@ -7,6 +7,7 @@ import functools
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 from orthoshare import age
 
@@ -14,7 +15,7 @@ from . import records
 from .age_cli import age_cli
 from .checks import check_age_file, check_page_bundle, check_saved_bundle
 from .driver import Browsing, boot_seconds, open_in_page, scrypt_in_page, seal_in_page
-from .limits import limits_in_page
+from .limits import BARE_PYODIDE, limits_in_page
 from .machine import WORK
 from .records import MB, Inputs
 from .results import BenchError, Results, note
@@ -56,7 +57,12 @@ def bench_boot(bench: Bench, single_file: Path) -> None:
     def boot(name: str, url: str) -> None:
         values[name] = boot_seconds(bench.browsing, url, bench.runs)
 
-    for name, url in (("boot site", bench.site), ("boot file://", single_file.as_uri())):
+    bare = urljoin(bench.limits, BARE_PYODIDE)
+    for name, url in (
+        ("boot site", bench.site),
+        ("boot file://", single_file.as_uri()),
+        ("boot bare pyodide", bare),
+    ):
         bench.results.measure(name, functools.partial(boot, name, url))
 
 

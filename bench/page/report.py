@@ -64,6 +64,13 @@ def boot_rows(values: dict[str, float]) -> list[Row]:
     ):
         row = Row(what, "s", values.get(name), None, None)
         rows.append(judged(row, f"<= {limit:g} s", row.page, 0, limit))
+    # What any Pyodide page pays on this machine: the ratios to it travel between
+    # machines, where the seconds moved by a factor of two between runs on one kind.
+    bare = values.get("boot bare pyodide")
+    rows.append(Row("boot, a bare Pyodide page over http (the floor)", "s", bare, None, None))
+    for name, what in (("boot site", "site"), ("boot file://", "single file")):
+        ratio = Row.ratio(values.get(name), bare)
+        rows.append(Row(f"boot, {what} / the bare Pyodide page", "x", ratio, None, None))
     return rows
 
 
