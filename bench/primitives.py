@@ -53,12 +53,12 @@ def main() -> int:
         f"runs:         {args.runs}, the best kept; {LIMIT_BYTES / MB:.0f} MB each; MB = 10^6 bytes"
     )
     both = 1 / (1 / found.chacha20poly1305 + 1 / found.sha256)
-    for what, value in (
+    for what, throughput in (
         ("ChaCha20-Poly1305 (libsodium, web/crypto.js)", found.chacha20poly1305),
         ("SHA-256 (hashlib in Pyodide)", found.sha256),
         ("both, one after the other, one core", both),
     ):
-        print(f"{what:<48}{value:8.1f} MB/s")
+        print(f"{what:<48}{throughput:8.1f} MB/s")
     return 0
 
 
