@@ -1,8 +1,9 @@
 """What the tests of made DICOM objects share: samples, and the checks of an object.
 
 The ``check`` fixture (``dicom_fixtures.py``) writes an object, has ``dciodvfy``
-(dicom3tools) check it against its IOD, which must report no error, has
-``dcmdump`` and ``dcmftest`` (DCMTK) read it, and reads it back with pydicom.
+(dicom3tools) check it against its IOD, which must exit 0 and report no error, has
+``dcmdump`` and ``dcmftest`` (DCMTK) read it, each exiting 0, and reads it back
+with pydicom.
 The JPEG samples come from the test files pydicom ships in its package; the
 mesh is built here.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import struct
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,12 +51,30 @@ class Checked:
 Check = Callable[[Dataset], Checked]
 
 
-def dciodvfy_report(dciodvfy: str, path: Path) -> str:
+# dciodvfy exits 1 when it cannot read the file (missing, empty, not DICOM) and
+# equally when the object it read breaks its IOD, and 0 otherwise, even after some
+# "Error" lines (a misplaced private creator, an attribute present whose condition is
+# unmet); a missing file, or an object it aborts on (status 134), gets no "Error" line
+# at all. So a check needs both the exit status and the report's errors.
+def dciodvfy_report(dciodvfy: str, path: Path, expected_errors: Iterable[str] = ()) -> str:
+    """Validate ``path`` with dciodvfy and return its report; AssertionError if it fails.
+
+    An object passes with exit status 0 and no "Error" line. A test that breaks an
+    object on purpose names every error it expects, exactly, and the status must
+    then be 1: errors naming what an object lacks only come from an object that
+    dciodvfy read and matched to its IOD ("Information Object Not found" is the
+    exception: dciodvfy says it of a file it could not read too).
+    """
     result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
-    return result.stdout + result.stderr
+    report = result.stdout + result.stderr
+    expected = sorted(expected_errors)
+    status = 1 if expected else 0
+    assert result.returncode == status, f"dciodvfy exited {result.returncode}:\n{report}"
+    assert sorted(_errors(report)) == expected, report
+    return report
 
 
-def errors(report: str) -> list[str]:
+def _errors(report: str) -> list[str]:
     return [line.strip() for line in report.splitlines() if "Error" in line]
 
 
@@ -63,7 +82,7 @@ def assert_dcmtk_reads(dcmtk: dict[str, str], path: Path) -> None:
     dump = subprocess.run([dcmtk["dcmdump"], str(path)], capture_output=True, text=True)
     assert dump.returncode == 0 and "E:" not in dump.stderr, dump.stderr
     ftest = subprocess.run([dcmtk["dcmftest"], str(path)], capture_output=True, text=True)
-    assert ftest.stdout.startswith("yes:"), ftest.stdout
+    assert ftest.returncode == 0 and ftest.stdout.startswith("yes:"), ftest.stdout
 
 
 # --------------------------------------------------------------------------- samples

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from dicom_checks import Check, Checked, assert_dcmtk_reads, dciodvfy_report, errors
+from dicom_checks import Check, Checked, assert_dcmtk_reads, dciodvfy_report
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
@@ -62,7 +62,6 @@ def check(tmp_path: Path, dciodvfy: str, dcmtk: dict[str, str]) -> Check:
         path = tmp_path / "object.dcm"
         pydicom.dcmwrite(path, ds, enforce_file_format=True)
         report = dciodvfy_report(dciodvfy, path)
-        assert errors(report) == [], report
         assert_dcmtk_reads(dcmtk, path)
         return Checked(path, pydicom.dcmread(path), report)
 

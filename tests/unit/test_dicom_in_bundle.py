@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
 import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import BinaryIO
 
 import pydicom
 import pytest
-from dicom_checks import baseline_jpeg, binary_stl
+from dicom_checks import baseline_jpeg, binary_stl, dciodvfy_report
 from pydicom.encaps import generate_frames
 from pydicom.fileset import FileSet
 from test_dicom_header import dicom_file
@@ -24,6 +23,8 @@ from orthoshare.cli import main
 from orthoshare.errors import MixedPatientsError
 from orthoshare.records import Patient
 from orthoshare.request import SealRequest
+
+pytest_plugins = ["dicom_fixtures"]
 
 IDENTITY = age.X25519Identity.generate()
 SOP_CLASSES = {
@@ -96,7 +97,9 @@ def seal_and_open(
     return pipeline.open_(result.path, [IDENTITY], tmp_path / "out")
 
 
-def test_originals_become_dicom_objects_that_validate_and_keep_their_bytes(tmp_path: Path) -> None:
+def test_originals_become_dicom_objects_that_validate_and_keep_their_bytes(
+    tmp_path: Path, dciodvfy: str
+) -> None:
     files = {
         "smile.jpg": baseline_jpeg(),
         "pano.jpg": baseline_jpeg() + b"\x00",  # another file, same picture
@@ -118,10 +121,7 @@ def test_originals_become_dicom_objects_that_validate_and_keep_their_bytes(tmp_p
         assert made.path.startswith("DICOM/") and made.dicom is not None
         assert made.dicom.sop_class_uid == sop_class
         assert made.dicom.patient_id == "P-17"
-        report = subprocess.run(
-            ["dciodvfy", str(out / made.path)], capture_output=True, text=True, check=False
-        )
-        assert not [line for line in report.stderr.splitlines() if line.startswith("Error")]
+        dciodvfy_report(dciodvfy, out / made.path)
     photo = pydicom.dcmread(out / derived["ORIGINAL/smile.jpg"].path)
     frame = next(generate_frames(photo.PixelData, number_of_frames=1))
     assert frame.rstrip(b"\x00") == files["smile.jpg"].rstrip(b"\x00")
