@@ -32,8 +32,9 @@ each package gives, and ``views_table.py`` puts it together as views.json.
 
 ``--check`` exits with status 1 when the committed file differs from what the
 pinned sources give: run it after touching the script, or to confirm the file was
-not edited by hand. The unit tests check the committed file's shape offline and do
-not run this script, which needs the package index.
+not edited by hand. The unit tests check the committed file's shape offline;
+``tests/build/test_regenerated_views.py`` runs ``--check``, which needs the package
+index (PyPI).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ import os
 import pty
 import re
 import select
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -260,32 +262,74 @@ def test_python_dash_m_and_the_console_script_both_run() -> None:
 
 
 def _terminal_session(argv: list[str], answers: list[str], timeout: float = 60) -> tuple[int, str]:
-    """Run ``argv`` on a pseudo-terminal, typing each answer at the next passphrase prompt."""
+    """Run ``argv`` on a pseudo-terminal, typing each answer at the next passphrase prompt.
+
+    Raises :class:`TimeoutError`, after killing the command, when it has not exited within
+    ``timeout`` seconds: a prompt that never comes fails the test instead of hanging it,
+    and leaves no process behind.
+    """
     pid, fd = pty.fork()
     if pid == 0:
-        os.execv(argv[0], argv)
-    transcript, deadline = b"", time.monotonic() + timeout
+        try:
+            os.execv(argv[0], argv)
+        finally:
+            # Only reached when exec failed; never run the parent's code in the child.
+            os._exit(127)
     try:
-        while time.monotonic() < deadline:
-            if not select.select([fd], [], [], 0.1)[0]:
-                continue
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            transcript += chunk
-            if (
-                answers
-                and transcript.lower().count(b"passphrase") > 0
-                and transcript.endswith(b": ")
-            ):
-                os.write(fd, answers.pop(0).encode() + b"\n")
+        transcript = _converse(fd, answers, time.monotonic() + timeout)
+    except TimeoutError:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
     finally:
         os.close(fd)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), transcript.decode(errors="replace")
+
+
+def _converse(fd: int, answers: list[str], deadline: float) -> bytes:
+    transcript = b""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"the command did not exit in time; terminal so far: {transcript!r}")
+        if not select.select([fd], [], [], remaining)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            # Linux reports the closed slave side (the command exited) as EIO.
+            return transcript
+        if not chunk:
+            return transcript
+        transcript += chunk
+        if answers and transcript.lower().count(b"passphrase") > 0 and transcript.endswith(b": "):
+            os.write(fd, answers.pop(0).encode() + b"\n")
+
+
+def test_a_command_that_never_exits_is_killed_at_its_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The parent notes the PID the session forks, to look for it after the deadline.
+    real_fork, forked = pty.fork, list[int]()
+
+    def fork_and_note() -> tuple[int, int]:
+        pid, fd = real_fork()
+        if pid != 0:
+            forked.append(pid)
+        return pid, fd
+
+    monkeypatch.setattr(pty, "fork", fork_and_note)
+    sleep = shutil.which("sleep")
+    assert sleep is not None
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="did not exit in time"):
+        _terminal_session([sleep, "30"], [], timeout=0.5)
+    assert 0.5 <= time.monotonic() - started < 3
+    [pid] = forked
+    # Killed and reaped: no process, not even a zombie, has its PID any more.
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 
 def test_an_empty_passphrase_at_the_prompt_offers_a_generated_one_that_opens_the_file(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -32,6 +33,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN = REPO_ROOT / "tests" / "node" / "run.mjs"
 PYODIDE = REPO_ROOT / "node_modules" / "pyodide" / "pyodide.mjs"
 TIMEOUT_SECONDS = 300
+#: A check of run.mjs's harness: a test() call with a literal name, in any of its modules.
+CHECK = re.compile(r"""(?<![\w.])test\(\s*["'`]""")
 
 
 def node() -> str:
@@ -41,6 +44,21 @@ def node() -> str:
     if not PYODIDE.is_file():
         pytest.fail("node_modules/pyodide is missing: run scripts/test, which runs npm ci")
     return path
+
+
+def defined_checks() -> int:
+    """How many checks the modules beside run.mjs define (the harness's own definition of
+    test() takes no literal name, so it is not one)."""
+    return sum(len(CHECK.findall(path.read_text())) for path in RUN.parent.glob("*.mjs"))
+
+
+def assert_every_check_passed(output: str, defined: int) -> None:
+    """run.mjs exits 0 when nothing failed, which also holds when a module's checks never
+    ran: its summary must count every check defined, all passed."""
+    summary = re.search(r"^(\d+) of (\d+) checks passed", output, re.MULTILINE)
+    assert summary is not None, output[-2000:]
+    assert defined > 0
+    assert summary.groups() == (str(defined), str(defined)), summary.group(0)
 
 
 def seal_for_pyodide(folder: Path) -> dict[str, str]:
@@ -94,10 +112,19 @@ def test_browser_api_in_pyodide_under_node(cctv_dir: Path, tmp_path: Path) -> No
 
     print(run.stdout)
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
+    assert_every_check_passed(run.stdout, defined_checks())
     passphrase = age.ScryptIdentity((tmp_path / "pyodide-passphrase.txt").read_text())
     assert open_from_pyodide(tmp_path, "pyodide-passphrase.zip.age", [passphrase]) == 5
     identities = age.parse_identity_file((tmp_path / "pyodide-identity.txt").read_text())
     assert open_from_pyodide(tmp_path, "pyodide-key.zip.age", list(identities)) == 3
+
+
+def test_the_check_count_refuses_a_run_short_of_the_checks_defined() -> None:
+    defined = defined_checks()
+    assert_every_check_passed(f"{defined} of {defined} checks passed in 9.0 s", defined)
+    for short in (f"{defined - 1} of {defined - 1}", "0 of 0"):
+        with pytest.raises(AssertionError):
+            assert_every_check_passed(f"{short} checks passed in 9.0 s", defined)
 
 
 def test_data_offsets_find_stored_bytes_past_local_extra_fields(tmp_path: Path) -> None:

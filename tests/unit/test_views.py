@@ -1,7 +1,8 @@
 """The ADA-1100 view table: the committed views.json, its reader, and the manifest's check.
 
-These tests read the committed file only. Whether it still matches its sources is
-for ``scripts/regenerate_views.py --check``, which needs the package index.
+These tests read the committed file (and the wheel built from it) only. Whether it
+still matches its sources is for ``scripts/regenerate_views.py --check``, which needs
+the package index: tests/build/test_regenerated_views.py runs it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import tomllib
+import shutil
+import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -277,8 +281,27 @@ def test_a_manifest_naming_a_well_formed_but_missing_view_is_refused() -> None:
         Manifest.from_json(manifest_with_view("EV99"))
 
 
-def test_the_package_data_ships_views_json_in_the_wheel() -> None:
-    with (PY_ROOT / "pyproject.toml").open("rb") as file:
-        settings = tomllib.load(file)
-    assert "views.json" in settings["tool"]["setuptools"]["package-data"]["orthoshare"]
-    assert (PY_ROOT / "orthoshare" / "views.json").is_file()
+def test_the_wheel_ships_views_json_and_the_check_word_list(tmp_path: Path) -> None:
+    # Built as pip builds it for an install, with the venv's setuptools and no index, on a
+    # copy of py/ so that nothing is written into the sources: the files the package reads
+    # at run time must be inside the archive, not just named in pyproject.toml.
+    sources = tmp_path / "py"
+    shutil.copytree(
+        PY_ROOT,
+        sources,
+        ignore=shutil.ignore_patterns("__pycache__", ".*", "build", "dist", "*.egg-info"),
+    )
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index"),
+            *("--no-build-isolation", "--disable-pip-version-check", "--no-cache-dir"),
+            *("--wheel-dir", str(tmp_path / "wheels"), str(sources)),
+        ],
+        cwd=tmp_path,
+        check=True,
+        timeout=300,
+    )
+    [wheel] = (tmp_path / "wheels").glob("orthoshare-*-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        for name in ("orthoshare/views.json", "orthoshare/keys/words.txt"):
+            assert archive.read(name) == PY_ROOT.joinpath(*name.split("/")).read_bytes(), name

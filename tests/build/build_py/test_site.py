@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from .support import (
     PINS,
@@ -28,6 +31,8 @@ CRYPTO_EXPORTS = (
     "chacha20poly1305SealEach,mlkem768Decapsulate,mlkem768Encapsulate,mlkem768PublicKey,"
     "ready,scrypt,x25519"
 )
+JS_TESTS = REPO / "tests" / "js"
+LIST_NODE_TESTS = REPO / "tests" / "tools" / "list_node_tests.mjs"
 
 
 def test_two_builds_give_identical_bytes(source_root: Path, dist: Path, tmp_path: Path) -> None:
@@ -97,17 +102,53 @@ def test_crypto_bundle_is_one_self_contained_module(dist: Path, tmp_path: Path) 
     assert result.stdout.strip() == CRYPTO_EXPORTS
 
 
-def test_node_tests_of_the_bundled_crypto_pass(dist: Path) -> None:
+def node_test(*paths: Path, env: dict[str, str] | None = None) -> str:
+    """Run ``node --test`` over ``paths``; fail unless it exits 0; return its TAP report."""
     result = subprocess.run(
-        ["node", "--test", str(REPO / "tests" / "js")],
-        env={**os.environ, "ORTHOSHARE_DIST": str(dist)},
+        ["node", "--test", *map(str, paths)],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# fail 0" in result.stdout
+    return result.stdout
+
+
+def defined_node_tests(files: list[Path]) -> int:
+    """How many tests ``files`` define, listed by node with the tests not run."""
+    listed = subprocess.run(
+        ["node", str(LIST_NODE_TESTS), *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return sum(len(names) for names in json.loads(listed.stdout).values())
+
+
+def assert_every_node_test_passed(report: str, files: list[Path]) -> None:
+    """A run that failed nothing proves little if it ran nothing, or missed a file: every
+    test ``files`` define must have run and passed (none skipped, cancelled or todo)."""
+    summary = dict(re.findall(r"^# (tests|pass|fail) (\d+)$", report, re.MULTILINE))
+    defined = defined_node_tests(files)
+    assert defined > 0
+    assert summary == {"tests": str(defined), "pass": str(defined), "fail": "0"}, report[-2000:]
+
+
+def test_every_node_test_of_the_bundled_crypto_runs_and_passes(dist: Path) -> None:
+    # Node finds the test files in the folder itself; the count says it found them all.
+    report = node_test(JS_TESTS, env={**os.environ, "ORTHOSHARE_DIST": str(dist)})
+    assert_every_node_test_passed(report, sorted(JS_TESTS.glob("*.mjs")))
+
+
+def test_the_node_test_count_fails_a_run_that_missed_a_file() -> None:
+    files = [JS_TESTS / "viewer-draw.test.mjs", JS_TESTS / "viewer-stack.test.mjs"]
+    report = node_test(files[0])
+    assert_every_node_test_passed(report, files[:1])
+    with pytest.raises(AssertionError):
+        assert_every_node_test_passed(report, files)
 
 
 def test_check_compares_a_fresh_build_with_the_output(source_root: Path, tmp_path: Path) -> None:
