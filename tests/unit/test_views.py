@@ -281,7 +281,7 @@ def test_a_manifest_naming_a_well_formed_but_missing_view_is_refused() -> None:
         Manifest.from_json(manifest_with_view("EV99"))
 
 
-def test_the_wheel_ships_views_json_and_the_check_word_list(tmp_path: Path) -> None:
+def test_the_wheel_ships_the_data_files_the_package_reads(tmp_path: Path) -> None:
     # Built as pip builds it for an install, with the venv's setuptools and no index, on a
     # copy of py/ so that nothing is written into the sources: the files the package reads
     # at run time must be inside the archive, not just named in pyproject.toml.
@@ -303,5 +303,9 @@ def test_the_wheel_ships_views_json_and_the_check_word_list(tmp_path: Path) -> N
     )
     [wheel] = (tmp_path / "wheels").glob("orthoshare-*-py3-none-any.whl")
     with zipfile.ZipFile(wheel) as archive:
-        for name in ("orthoshare/views.json", "orthoshare/keys/words.txt"):
+        for name in (
+            "orthoshare/views.json",
+            "orthoshare/keys/words.txt",
+            "orthoshare/dicom/confidentiality.json",
+        ):
             assert archive.read(name) == PY_ROOT.joinpath(*name.split("/")).read_bytes(), name
