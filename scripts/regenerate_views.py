@@ -33,24 +33,23 @@ each package gives, and ``views_table.py`` puts it together as views.json.
 ``--check`` exits with status 1 when the committed file differs from what the
 pinned sources give: run it after touching the script, or to confirm the file was
 not edited by hand. The unit tests check the committed file's shape offline;
-``tests/build/test_regenerated_views.py`` runs ``--check``, which needs the package
+``tests/build/test_regenerated_tables.py`` runs ``--check``, which needs the package
 index (PyPI).
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from regeneration import ROOT, write_or_check
 from views_sources import SourceError, fetch
 from views_table import build, serialize
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "py" / "orthoshare" / "views.json"
 
 
@@ -65,23 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (SourceError, subprocess.CalledProcessError) as error:
             print(f"regenerate_views: {error}", file=sys.stderr)
             return 2
-    relative = TARGET.relative_to(ROOT).as_posix()
-    if args.check:
-        current = TARGET.read_text("utf-8") if TARGET.is_file() else ""
-        if current == text:
-            print(f"{relative} is up to date")
-            return 0
-        diff = difflib.unified_diff(
-            current.splitlines(keepends=True),
-            text.splitlines(keepends=True),
-            f"{relative} (committed)",
-            f"{relative} (regenerated)",
-        )
-        sys.stdout.writelines(diff)
-        return 1
-    TARGET.write_text(text, "utf-8")
-    print(f"wrote {relative}")
-    return 0
+    return write_or_check(TARGET, text, args.check)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pinned_wheel import wheel_path
+from regeneration import wheel_path
 
 TERMINOLOGY = ("open-ortho-terminology", "2.1.1")
 DICOM4ORTHO = ("dicom4ortho", "0.5.3")

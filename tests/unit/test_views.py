@@ -2,7 +2,7 @@
 
 These tests read the committed file (and the wheel built from it) only. Whether it
 still matches its sources is for ``scripts/regenerate_views.py --check``, which needs
-the package index: tests/build/test_regenerated_views.py runs it.
+the package index: tests/build/test_regenerated_tables.py runs it.
 """
 
 from __future__ import annotations
