@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 from orthoshare import age, pipeline
 
 from .conftest import open_page, open_with_identity
-from .test_page import add_records, seal_in_page
+from .test_page import add_records, seal_to_key_in_page
 
 
 def test_sealed_in_the_page_to_a_hybrid_key_opens_in_the_page_and_in_python_byte_exact(
@@ -23,10 +23,7 @@ def test_sealed_in_the_page_to_a_hybrid_key_opens_in_the_page_and_in_python_byte
 
     open_page(page, site)
     add_records(page, tmp_path, records)
-    page.check("#protect-keys")
-    page.fill("#recipient-keys", str(identity.recipient))
-    page.wait_for_selector("#recipient-keys-status:has-text('1 valid key')")
-    sealed = seal_in_page(page, tmp_path)
+    sealed = seal_to_key_in_page(page, tmp_path, identity.recipient)
 
     # Sealed with ML-KEM-768 and X25519, not with X25519 alone.
     header = sealed.read_bytes().split(b"\n---", 1)[0]

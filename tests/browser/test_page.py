@@ -45,6 +45,16 @@ def seal_in_page(page: Page, tmp_path: Path) -> Path:
     return target
 
 
+def seal_to_key_in_page(
+    page: Page, tmp_path: Path, recipient: age.X25519Recipient | age.HybridRecipient
+) -> Path:
+    """Seal what was added to the one public key ``recipient``, pasted in the Send form."""
+    page.check("#protect-keys")
+    page.fill("#recipient-keys", str(recipient))
+    page.wait_for_selector("#recipient-keys-status:has-text('1 valid key')")
+    return seal_in_page(page, tmp_path)
+
+
 def assert_same_origin(requests: list[str], origin: str) -> None:
     foreign = [url for url in requests if not url.startswith(("blob:", "data:"))]
     foreign = [u for u in foreign if f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" != origin]
@@ -105,10 +115,7 @@ def test_sealed_in_the_page_to_a_key_opens_with_the_age_cli(
     key_file.write_text(age.format_identity_file(identity))
     open_page(page, site)
     add_records(page, tmp_path, records)
-    page.check("#protect-keys")
-    page.fill("#recipient-keys", str(identity.recipient))
-    page.wait_for_selector("#recipient-keys-status:has-text('1 valid key')")
-    sealed = seal_in_page(page, tmp_path)
+    sealed = seal_to_key_in_page(page, tmp_path, identity.recipient)
 
     bundle = tmp_path / "bundle.zip"
     subprocess.run([age_cli, "-d", "-i", str(key_file), "-o", str(bundle), str(sealed)], check=True)
