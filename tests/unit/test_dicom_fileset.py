@@ -80,6 +80,25 @@ def test_a_dicom_file_the_dicomdir_cannot_index_is_kept_byte_exact_in_original(
     )
 
 
+def test_a_file_naming_its_sop_instance_only_in_its_file_meta_is_kept_out_saying_why(
+    tmp_path: Path,
+) -> None:
+    # UN_sequence.dcm names its SOP Class and Instance only in the file meta information.
+    (tmp_path / "in").mkdir()
+    shutil.copy(SHIPPED / "UN_sequence.dcm", tmp_path / "in")
+    result = pipeline.seal(
+        pipeline.collect_inputs([tmp_path / "in"]), SealRequest([IDENTITY.recipient]), tmp_path
+    )
+    (entry,) = pipeline.list_(result.path, [IDENTITY]).entries
+    assert entry.path == "ORIGINAL/in/UN_sequence.dcm" and entry.dicom is not None
+    meta = pydicom.dcmread(SHIPPED / "UN_sequence.dcm").file_meta
+    assert entry.dicom.sop_instance_uid == meta.MediaStorageSOPInstanceUID
+    assert entry.dicom_note == (
+        "not in the DICOMDIR: a DICOMDIR image record needs the SOP Class UID, "
+        "which this file's data set lacks"
+    )
+
+
 def test_the_dicomdir_indexes_every_object_for_pydicom_and_dcmtk(
     sealed_and_opened: tuple[Path, Manifest], dcmtk: dict[str, str]
 ) -> None:

@@ -41,9 +41,13 @@ from ..records import DicomRef
 
 
 def _ref(dataset: Dataset) -> DicomRef:
+    # Some files name their SOP Class and Instance only in the file meta information.
+    meta = getattr(dataset, "file_meta", None) or Dataset()
     return DicomRef(
-        sop_class_uid=str(dataset.SOPClassUID),
-        sop_instance_uid=str(dataset.SOPInstanceUID),
+        sop_class_uid=str(dataset.get("SOPClassUID", meta.get("MediaStorageSOPClassUID", ""))),
+        sop_instance_uid=str(
+            dataset.get("SOPInstanceUID", meta.get("MediaStorageSOPInstanceUID", ""))
+        ),
         study_instance_uid=str(dataset.get("StudyInstanceUID", "")),
         series_instance_uid=str(dataset.get("SeriesInstanceUID", "")),
         patient_id=str(dataset.get("PatientID", "")),
@@ -186,6 +190,14 @@ def _levels(dataset: Dataset) -> list[tuple[str, str, Callable[[str], Dataset]]]
         record.ReferencedTransferSyntaxUIDInFile = dataset.file_meta.TransferSyntaxUID
         return record
 
+    for keyword, what in (("SOPClassUID", "SOP Class"), ("SOPInstanceUID", "SOP Instance")):
+        if keyword not in dataset:
+            # The file meta information names them too, but an image record must
+            # quote the object's own, and an original is never altered to add them.
+            raise ValueError(
+                f"not in the DICOMDIR: a DICOMDIR image record needs the {what} UID, "
+                "which this file's data set lacks"
+            )
     leaf = (str(dataset.SOPInstanceUID), make_leaf)
     single = _single_level_record_type(dataset)
     if single != "PATIENT":
