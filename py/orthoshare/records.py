@@ -50,6 +50,29 @@ class Patient:
 
 
 @dataclass(frozen=True)
+class DeidentifyChoices:
+    """How the sender wants the records de-identified: a pseudonym, the options of the
+    DICOM Basic Application Level Confidentiality Profile (PS3.15 Annex E), and what
+    is sent although it cannot be cleaned.
+
+    ``pseudonym`` (e.g. "Case 12") becomes the patient's name and ID. The options'
+    defaults keep what a colleague usually needs: intervals between studies (every
+    date moved by one random offset), descriptions with identifiers removed, and sex,
+    age, size and weight. Objects that may show identity in their pixels (burned-in
+    text) and files that cannot be cleaned (PDFs…) are left out unless chosen;
+    photos that may show the face are sent unless left out.
+    """
+
+    pseudonym: str = ""
+    retain_modified_dates: bool = True
+    clean_descriptors: bool = True
+    retain_patient_characteristics: bool = True
+    send_burned_in: bool = False
+    send_face_photos: bool = True
+    send_uncleanable: bool = False
+
+
+@dataclass(frozen=True)
 class DicomRef:
     """The identity of a DICOM object in the bundle, and what the receiver is shown of it.
 

@@ -12,7 +12,7 @@ whose element lengths point past its end, comes back from ``dcmread`` as a
 shorter data set with no error, and with ``stop_before_pixels`` a file cut in
 its pixel data reads as a whole one (pydicom's own ``MR_truncated.dcm`` does).
 Such a file is useless to the receiver and its identity cannot be trusted, so
-this module reads through :class:`_Window`, which refuses every read or seek
+this module reads through :class:`Window`, which refuses every read or seek
 past the file's size, and then checks the part pydicom skipped: the Pixel Data
 element's length, or its fragments' lengths, must fit in the file.
 """
@@ -62,22 +62,22 @@ _SEXES = frozenset({"F", "M", "O"})
 _VL_PHOTOGRAPHIC_IMAGE = "1.2.840.10008.5.1.4.1.1.77.1.4"
 
 
-class _PastEndError(Exception):
+class PastEndError(Exception):
     """A read or seek went past the file's size: it is truncated or a length lies.
 
     pydicom turns some exceptions into others (and swallows ``EOFError``), so
-    :class:`_Window` also remembers that this happened.
+    :class:`Window` also remembers that this happened.
     """
 
 
-class _ShrunkError(Exception):
+class ShrunkError(Exception):
     """The source gave fewer bytes than its size promised: it changed while being read."""
 
 
-class _Window:
+class Window:
     """A read-only view of ``size`` bytes of ``source``, from its current position.
 
-    Reading or seeking past the end raises :class:`_PastEndError`, with one exception:
+    Reading or seeking past the end raises :class:`PastEndError`, with one exception:
     pydicom ends a data set when reading the next element's tag finds nothing,
     so the first read at the very end returns ``b""``. A second one means the
     end came in the middle of an element (its value was missing), and raises.
@@ -111,7 +111,7 @@ class _Window:
                 self._empty_reads += 1
                 return b""
             self.went_past_end = True
-            raise _PastEndError
+            raise PastEndError
         try:
             data = self._source.read(wanted)
         except OSError as e:
@@ -119,7 +119,7 @@ class _Window:
             raise
         if len(data) != wanted:
             self.shrunk = True
-            raise _ShrunkError
+            raise ShrunkError
         self._position += wanted
         return data
 
@@ -128,7 +128,7 @@ class _Window:
         target = base + offset
         if not 0 <= target <= self._size:
             self.went_past_end = True
-            raise _PastEndError
+            raise PastEndError
         try:
             self._source.seek(self._start + target)
         except OSError as e:
@@ -199,7 +199,7 @@ def read_header(source: BinaryIO, size: int, *, name: str = "the file") -> Dicom
     well-formed shorter file: nothing in the format tells it from one written
     that way, so it is read, and gives only the values it still holds.
     """
-    window = _Window(source, size)
+    window = Window(source, size)
     try:
         window.begin()
         _check_preamble(window)
@@ -247,7 +247,7 @@ class _NotDicomError(Exception):
     """A reason, in plain words, why a file is not a DICOM file."""
 
 
-def _check_preamble(window: _Window) -> None:
+def _check_preamble(window: Window) -> None:
     # pydicom would say the same with force=False, in its own words; this gives a
     # plain reason, and names the case clinicians meet: a 3Shape ".dcm" is a ZIP.
     head = window.read(min(window.left, _PREAMBLE_END))
@@ -265,7 +265,7 @@ def _empty_large_values(dataset: Dataset) -> None:
             dataset[tag] = DataElement(tag, element.VR or "UN", None)
 
 
-def _check_pixel_data(window: _Window, dataset: Dataset, transfer_syntax: str) -> None:
+def _check_pixel_data(window: Window, dataset: Dataset, transfer_syntax: str) -> None:
     """Check what pydicom stopped before: the pixel data must fit in the file."""
     if transfer_syntax == _DEFLATED:
         # pydicom inflated the whole data set into its own buffer, and a cut
@@ -301,7 +301,7 @@ def _check_pixel_data(window: _Window, dataset: Dataset, transfer_syntax: str) -
         _check_trailing(window, implicit=implicit, little_endian=little_endian)
 
 
-def _skip_fragments(window: _Window, endian: str) -> None:
+def _skip_fragments(window: Window, endian: str) -> None:
     # Encapsulated pixel data: items (basic offset table, then fragments) up to a
     # sequence delimiter. Only their headers are read; every step moves forward
     # by at least 8 bytes, so a hostile file ends at its size, never in a loop.
@@ -317,7 +317,7 @@ def _skip_fragments(window: _Window, endian: str) -> None:
         window.seek(length, 1)
 
 
-def _check_trailing(window: _Window, *, implicit: bool, little_endian: bool) -> None:
+def _check_trailing(window: Window, *, implicit: bool, little_endian: bool) -> None:
     """Check the elements after the pixel data (trailing padding, signatures) end the file.
 
     A pixel data length that lies by a little still fits in the file; the
