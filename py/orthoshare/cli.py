@@ -8,6 +8,7 @@ and, when there is something to do about it, ``orthoshare: hint:``; no traceback
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import os
 import sys
@@ -21,7 +22,7 @@ from .bundle.writer import Annotation, Details
 from .chart import chart
 from .errors import OrthoshareError, OutputExistsError, hint_for
 from .passphrase import generate_passphrase
-from .records import RADIOGRAPH_MODALITIES, Party, Patient
+from .records import RADIOGRAPH_MODALITIES, DeidentifyChoices, Party, Patient
 from .request import SealRequest, parse_recipient
 
 
@@ -192,15 +193,18 @@ def _seal(args: argparse.Namespace) -> None:
             recipient=Party(args.recipient_name),
             note=args.note,
             consent=args.consent,
-            deidentified=args.deidentified,
         ),
         annotations=_annotations(args, inputs),
         armor=args.armor,
         allow_mixed_patients=args.allow_mixed_patients,
+        deidentify=_deidentify_choices(args),
     )
     result = pipeline.seal(inputs, request, args.output, progress=_progress_if_terminal())
     print(result.path)
-    count = len(inputs)
+    _say_deidentification(result)
+    # Files the bundle makes for itself have no original name; de-identified
+    # sending may have left some inputs out.
+    count = sum(1 for e in result.manifest.entries if e.original_name and e.derived_from is None)
     made = sum(1 for entry in result.manifest.entries if entry.derived_from is not None)
     also = f", with {made} DICOM object{'s' * (made != 1)} made from them" if made else ""
     print(f"orthoshare: sealed {count} file{'s' * (count != 1)}{also}", file=sys.stderr)
@@ -217,6 +221,52 @@ def _seal(args: argparse.Namespace) -> None:
     if generated:
         print(f"orthoshare: generated passphrase: {generated}", file=sys.stderr)
         print("orthoshare: send it by another channel than the file", file=sys.stderr)
+
+
+_DEIDENTIFY_SWITCHES = (
+    "remove_dates", "remove_descriptions", "remove_patient_characteristics",
+    "send_burned_in", "send_uncleanable", "leave_out_face_photos",
+)  # fmt: skip
+
+
+def _deidentify_choices(args: argparse.Namespace) -> DeidentifyChoices | None:
+    if args.deidentify is None:
+        used = [name for name in _DEIDENTIFY_SWITCHES if getattr(args, name)]
+        if used:
+            option = "--" + used[0].replace("_", "-")
+            raise _CommandLineError(
+                f"{option} applies only to de-identified sending",
+                hint='add --deidentify with a pseudonym, e.g. --deidentify "Case 12"',
+            )
+        return None
+    return DeidentifyChoices(
+        pseudonym=args.deidentify,
+        retain_modified_dates=not args.remove_dates,
+        clean_descriptors=not args.remove_descriptions,
+        retain_patient_characteristics=not args.remove_patient_characteristics,
+        send_burned_in=args.send_burned_in,
+        send_face_photos=not args.leave_out_face_photos,
+        send_uncleanable=args.send_uncleanable,
+    )
+
+
+def _say_deidentification(result: pipeline.SealResult) -> None:
+    """Tell the sender what de-identification did, and the offset only they are given."""
+    done = result.manifest.deidentification
+    if done is None:
+        return
+    say = functools.partial(print, file=sys.stderr)
+    cleaned = f"{len(done.altered)} file{'s' * (len(done.altered) != 1)} cleaned"
+    say(f"orthoshare: de-identified as {done.pseudonym!r}: {cleaned}")
+    if result.date_offset_days is not None:
+        say(
+            f"orthoshare: every date was moved by {result.date_offset_days} days; "
+            "the file does not hold this number: keep it to find the true dates again"
+        )
+    for line in done.left_out:
+        say(f"orthoshare: left out: {line}")
+    for sent in done.sent_anyway:
+        say(f"orthoshare: sent anyway: {sent.name}: {sent.how}")
 
 
 def _identity_file(path: str, passphrase_file: str | None) -> list[age.Identity]:
@@ -392,7 +442,6 @@ def _parser() -> argparse.ArgumentParser:
     ):
         about.add_argument(f"--{option}", default="")
     about.add_argument("--patient-sex", default="", choices=["", "F", "M", "O"])
-    about.add_argument("--deidentified", action="store_true", help="the records are de-identified")
     about.add_argument(
         "--allow-mixed-patients",
         action="store_true",
@@ -405,6 +454,21 @@ def _parser() -> argparse.ArgumentParser:
                        help="ADA-1100 view code, e.g. IV01")  # fmt: skip
     about.add_argument("--kind", action="append", default=[], metavar="FILE=KIND",
                        help=f"one of {', '.join(KINDS)}")  # fmt: skip
+    deid = seal.add_argument_group(
+        "de-identified sending (PS3.15 Annex E; photo and scan metadata removed; neutral names)"
+    )
+    deid.add_argument(
+        "--deidentify", metavar="PSEUDONYM", help='send de-identified as PSEUDONYM, e.g. "Case 12"'
+    )
+    for switch, says in (
+        ("remove-dates", "remove dates, rather than move them all by one random offset"),
+        ("remove-descriptions", "remove descriptions, rather than clean identifiers out of them"),
+        ("remove-patient-characteristics", "remove sex, age, size and weight"),
+        ("send-burned-in", "also send DICOM objects that may show identity in their pixels"),
+        ("send-uncleanable", "also send files that cannot be cleaned (PDF, HEIC, TIFF…)"),
+        ("leave-out-face-photos", "leave out photos that may show the face"),
+    ):
+        deid.add_argument(f"--{switch}", action="store_true", help=says)
     seal.add_argument("-a", "--armor", action="store_true", help="write a text (armored) file")
     seal.set_defaults(run=_seal)
 

@@ -24,7 +24,8 @@ from .bundle.hashing import MemberHasher
 from .bundle.manifest import Manifest
 from .bundle.reader import VerifiedBundle, verify_bundle
 from .bundle.sniff import SNIFF_SIZE, sniff
-from .bundle.writer import InputFile, write_bundle
+from .bundle.writer import Annotation, InputFile, write_bundle
+from .deidentify import prepare, review
 from .dicom.collect import JPEG_HEAD, DicomPart, header_note, read_identity_and_note
 from .dicom.identity import DicomIdentity
 from .dicom.patients import find_conflicts, suggested_patient
@@ -162,11 +163,20 @@ def compare_patients(request: PatientsRequest) -> tuple[Patient | None, list[str
 
 
 @dataclass(frozen=True)
-class SealResult:
-    """Where the sealed file was written, and the manifest it holds."""
+class Sealed:
+    """The manifest a sealed file holds, and, if its records were de-identified with
+    modified dates, how many days every date moved (for the sender alone: the
+    file does not hold it)."""
 
-    path: Path
     manifest: Manifest
+    date_offset_days: int | None = None
+
+
+@dataclass(frozen=True)
+class SealResult(Sealed):
+    """Where the sealed file was written, what it holds (see :class:`Sealed`)."""
+
+    path: Path = Path()
 
 
 def seal(
@@ -201,8 +211,8 @@ def seal(
     if target.exists():
         raise OutputExistsError(f"{target} exists")
     with age.atomic_output(target) as sink:
-        manifest = seal_to(sink, inputs, request, progress=progress, now=now)
-    return SealResult(target, manifest)
+        sealed = seal_to(sink, inputs, request, progress=progress, now=now)
+    return SealResult(sealed.manifest, sealed.date_offset_days, target)
 
 
 def seal_to(
@@ -212,7 +222,7 @@ def seal_to(
     *,
     progress: Progress | None = None,
     now: datetime | None = None,
-) -> Manifest:
+) -> Sealed:
     """Seal ``inputs`` as ``request`` says, writing the age file to ``sink`` as it is made.
 
     :func:`seal` writes to a file; the page writes to a download. If this
@@ -228,19 +238,37 @@ def seal_to(
         if progress is not None:
             progress("making DICOM objects", done, total)
 
-    details = request.details
+    details, annotations = request.details, request.annotations
+    allow_mixed = request.allow_mixed_patients
+    finish, deidentification, offset = None, None, None
+    if request.deidentify is not None:
+        prepared = prepare(
+            inputs, annotations, details, request.deidentify, allow_mixed_patients=allow_mixed
+        )
+        inputs, annotations, details = prepared.inputs, prepared.annotations, prepared.details
+        finish, deidentification = prepared.finish, prepared.deidentification
+        offset = prepared.date_offset_days
     with age.Encryptor(sink, request.recipients, armor=request.armor) as sealed:
         manifest = write_bundle(
             sealed,
             inputs,
             details,
-            request.annotations,
-            dicom=DicomPart(details.patient, request.allow_mixed_patients),
+            annotations,
+            dicom=DicomPart(details.patient, allow_mixed, finish),
             progress=on_bytes,
             converting=on_converted,
             now=now,
+            deidentification=deidentification,
         )
-    return manifest
+    return Sealed(manifest, offset)
+
+
+def review_deidentification(
+    inputs: Sequence[InputFile], annotations: Sequence[Annotation] | None = None
+) -> list[dict[str, str]]:
+    """Why each input would be left out, or sent although it may show identity, if
+    sealed de-identified: see :func:`orthoshare.deidentify.review`."""
+    return review(inputs, annotations)
 
 
 class _CountingReader:

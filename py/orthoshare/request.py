@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from . import age
 from .bundle.writer import Annotation, Details
 from .dicom.identity import DicomIdentity
-from .records import Patient
+from .records import DeidentifyChoices, Patient
 
 T = TypeVar("T")
 
@@ -43,6 +43,8 @@ class SealRequest:
     ``annotations`` is one per input, in the inputs' order, or None.
     ``allow_mixed_patients`` is the sender's confirmation that DICOM inputs
     naming different patients belong together; without it they are refused.
+    ``deidentify``, if given, seals the records de-identified as it says
+    (:func:`orthoshare.deidentify.prepare`).
     """
 
     recipients: Sequence[age.Recipient]
@@ -50,6 +52,7 @@ class SealRequest:
     annotations: Sequence[Annotation] | None = None
     armor: bool = False
     allow_mixed_patients: bool = False
+    deidentify: DeidentifyChoices | None = None
 
     @classmethod
     def from_json(cls, text: Any, files: int) -> SealRequest:
@@ -58,7 +61,8 @@ class SealRequest:
         The JSON object has ``details`` (:class:`~orthoshare.bundle.writer.Details`),
         ``annotations`` (a list of one :class:`~orthoshare.bundle.writer.Annotation`
         per file, or null), ``passphrase`` (or null), ``recipients`` (``age1…``
-        keys), ``armor`` and ``allow_mixed_patients``.
+        keys), ``armor``, ``allow_mixed_patients`` and ``deidentify``
+        (:class:`~orthoshare.records.DeidentifyChoices`, or null).
 
         Raises
         ------
@@ -70,7 +74,8 @@ class SealRequest:
             If an annotation's kind, view or radiograph is not one there is.
         """
         keys = ("details", "annotations", "passphrase", "recipients", "armor")
-        document = _object(_json(text), "the request", (*keys, "allow_mixed_patients"))
+        flags = ("allow_mixed_patients", "deidentify")
+        document = _object(_json(text), "the request", (*keys, *flags))
         recipients: list[age.Recipient] = []
         passphrase = _optional(document, "passphrase", str)
         if passphrase is not None:
@@ -94,6 +99,9 @@ class SealRequest:
             annotations=annotations,
             armor=_optional(document, "armor", bool) or False,
             allow_mixed_patients=_optional(document, "allow_mixed_patients", bool) or False,
+            deidentify=None
+            if document.get("deidentify") is None
+            else decode(DeidentifyChoices, document["deidentify"], "deidentify"),
         )
 
 

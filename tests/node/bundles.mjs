@@ -12,7 +12,6 @@ export const DETAILS = {
   recipient: { name: "Dr Surgeon" },
   note: "Pre-surgical records",
   consent: "verbal, recorded in chart",
-  deidentified: false,
 };
 
 // The crypto module an output seals with, as the worker's does: run.mjs sets it once.

@@ -71,7 +71,7 @@ def sample_manifest() -> Manifest:
 def test_a_manifest_reads_back_equal_to_what_was_written() -> None:
     manifest = sample_manifest()
     data = manifest.to_json()
-    assert json.loads(data)["format"] == "orthoshare/2"
+    assert json.loads(data)["format"] == "orthoshare/3"
     assert Manifest.from_json(data) == manifest
 
 
@@ -91,7 +91,7 @@ def edited(change: str, value: object) -> bytes:
 @pytest.mark.parametrize(
     ("change", "value"),
     [
-        ("format", "orthoshare/3"),
+        ("format", "orthoshare/4"),
         ("created", "yesterday"),
         ("extra", 1),
         ("note", KeyError),

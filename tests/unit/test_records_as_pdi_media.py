@@ -235,6 +235,7 @@ def test_records_sealed_in_the_earlier_layout_still_open(tmp_path: Path) -> None
     members.pop("README.TXT")
     members["DICOM/DICOMDIR"] = members.pop("DICOMDIR")
     document["format"] = "orthoshare/1"
+    del document["deidentification"]
     document["entries"] = [e for e in document["entries"] if e["path"] != "README.TXT"]
     for entry in document["entries"]:
         del entry["dicom_note"]

@@ -33,7 +33,6 @@ DETAILS = Details(
     recipient=Party("Dr Kim"),
     note="Pre-surgical records.",
     consent="Consented on 2026-11-30.",
-    deidentified=False,
 )
 
 
@@ -84,7 +83,10 @@ def test_every_field_of_the_records_vocabulary_is_accepted_by_its_own_name() -> 
         ({"details": {"patient": {"birthdate": "2010-05-17"}}}, 1,
          "details.patient has unknown keys ['birthdate']"),
         ({"details": {"note": 7}}, 1, "details.note is not a string"),
-        ({"details": {"deidentified": "no"}}, 1, "details.deidentified is not true or false"),
+        ({"details": {"deidentified": False}}, 1, "details has unknown keys ['deidentified']"),
+        ({"deidentify": {"pseudonym": 12}}, 1, "deidentify.pseudonym is not a string"),
+        ({"deidentify": {"send_burned_in": "yes"}}, 1,
+         "deidentify.send_burned_in is not true or false"),
         ({"details": []}, 1, "details is not an object"),
         ({"armor": "yes"}, 1, "armor is not true or false"),
         ({"allow_mixed_patients": 1}, 1, "allow_mixed_patients is not true or false"),
@@ -94,7 +96,8 @@ def test_every_field_of_the_records_vocabulary_is_accepted_by_its_own_name() -> 
         ({"passphrase": 5}, 1, "passphrase is not a string"),
         ({"sender": {}}, 1, "the request has unknown keys ['sender']"),
     ],
-    ids=["unknown-key", "note-type", "flag-type", "not-object", "armor", "mixed", "count",
+    ids=["unknown-key", "note-type", "no-deidentified-claim", "pseudonym-type",
+         "deidentify-flag-type", "not-object", "armor", "mixed", "count",
          "annotation-key", "recipients-type", "passphrase-type", "top-level-key"],
 )  # fmt: skip
 def test_a_request_of_the_wrong_form_is_refused_saying_where(
@@ -207,6 +210,57 @@ def test_the_cli_and_the_page_make_the_same_request_of_the_same_facts(
         page.details, page.annotations, page.armor,
     )  # fmt: skip
     assert [str(r) for r in from_cli.recipients] == [str(r) for r in page.recipients]
+
+
+@pytest.mark.parametrize(
+    ("options", "choices"),
+    [
+        ([], None),
+        (["--deidentify", "Case 12"], {"pseudonym": "Case 12"}),
+        (
+            ["--deidentify", "Case 12", "--remove-dates", "--remove-descriptions",
+             "--remove-patient-characteristics", "--send-burned-in", "--send-uncleanable",
+             "--leave-out-face-photos"],
+            {"pseudonym": "Case 12", "retain_modified_dates": False, "clean_descriptors": False,
+             "retain_patient_characteristics": False, "send_burned_in": True,
+             "send_uncleanable": True, "send_face_photos": False},
+        ),
+    ],
+    ids=["not-deidentified", "defaults", "every-choice-turned"],
+)  # fmt: skip
+def test_the_cli_and_the_page_ask_for_the_same_deidentification(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+    choices: dict[str, Any] | None,
+) -> None:
+    (tmp_path / "a.txt").write_bytes(b"notes")
+    made: list[SealRequest] = []
+
+    def capture(inputs: object, request: SealRequest, out: object, **_: object) -> None:
+        made.append(request)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(pipeline, "seal", capture)
+    with pytest.raises(SystemExit):
+        cli.main(["seal", str(tmp_path / "a.txt"), "-r", KEY, "-o", str(tmp_path), *options])
+    page = SealRequest.from_json(page_request(deidentify=choices), files=1)
+    assert made[0].deidentify == page.deidentify
+    assert (page.deidentify is None) == (choices is None)
+
+
+def test_a_deidentification_option_without_deidentify_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.txt").write_bytes(b"notes")
+    argv = ["seal", str(tmp_path / "a.txt"), "-r", KEY, "-o", str(tmp_path), "--remove-dates"]
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "orthoshare: error: --remove-dates applies only to de-identified sending" in err
+    assert "orthoshare: hint: add --deidentify with a pseudonym" in err
+    assert not list(tmp_path.glob("*.age"))
 
 
 @pytest.mark.parametrize("armor", [True, False], ids=["armored", "binary"])

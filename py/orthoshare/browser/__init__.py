@@ -22,6 +22,7 @@ from .api import (
     parse_recipient,
     passphrase_strength,
     patients,
+    review_deidentification,
     seal,
     views,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "passphrase_strength",
     "patients",
     "read_key_book",
+    "review_deidentification",
     "seal",
     "views",
 ]

@@ -54,6 +54,7 @@ __all__ = [
     "parse_recipient",
     "passphrase_strength",
     "patients",
+    "review_deidentification",
     "seal",
     "views",
 ]
@@ -128,6 +129,27 @@ def patients(request_json: Any) -> Result:
     }
 
 
+@answers_errors
+def review_deidentification(files: Any, request_json: Any, read_slice: Any) -> Result:
+    """Say which files sealing de-identified would leave out, or send although they
+    may show identity, before it is done.
+
+    ``request_json`` is the request :func:`seal` would get (only its
+    ``annotations`` are read: a view says whether a photo shows the face).
+
+    Returns ``{"files": [{category: why}, …]}``, one dict per file, empty for a
+    file that is simply cleaned. The categories: ``"burned_in"`` (a DICOM
+    object that may show identity in its pixels, or holds a document: left
+    out unless ``deidentify.send_burned_in``), ``"uncleanable"`` (a PDF, HEIC,
+    TIFF…: left out unless ``deidentify.send_uncleanable``) and ``"face"`` (a
+    photo that may show the face: sent unless ``deidentify.send_face_photos``
+    is false).
+    """
+    inputs = [BlobInput.of(blob, read_slice) for blob in files]
+    request = SealRequest.from_json(request_json, len(inputs))
+    return {"files": pipeline.review_deidentification(inputs, request.annotations)}
+
+
 def views() -> list[Result]:
     """The ADA-1100 views, for the page's picker: ``{"code", "meaning", "kind", "site"}``
     each, ``kind`` being ``"photo"`` or ``"3d"``, in the standard's order."""
@@ -147,7 +169,8 @@ def seal(
     ``details``, ``annotations`` (one per file, or null), ``passphrase`` (or
     null), ``recipients`` (``age1…`` keys), ``armor`` and
     ``allow_mixed_patients`` (the sender confirmed DICOM files naming
-    different patients; without it they are refused).
+    different patients; without it they are refused) and ``deidentify``
+    (:class:`~orthoshare.records.DeidentifyChoices`, or null).
     ``output`` receives the file in order, as
     :class:`~orthoshare.browser.jsio.SealedOutput` describes: plain bytes to
     ``output.append(Uint8Array)``, the payload's chunks to
@@ -158,23 +181,26 @@ def seal(
     ``progress("making DICOM objects", done, total)`` the objects made of
     photos, scans and PDFs.
 
-    Returns ``{"name", "manifest", "size", "made_up_patient_id"}``: a file name
-    that says nothing about the patient, the manifest sealed inside, the bytes
-    written, and the Patient ID the DICOM objects made here carry when the
-    sender gave none (else ``""``).
+    Returns ``{"name", "manifest", "size", "made_up_patient_id",
+    "date_offset_days"}``: a file name that says nothing about the patient, the
+    manifest sealed inside, the bytes written, the Patient ID the DICOM objects
+    made here carry when the sender gave none (else ``""``), and the days every
+    date moved when de-identified (else null), to show the sender alone.
     """
     require_backend()
     inputs = [BlobInput.of(blob, read_slice) for blob in files]
     request = SealRequest.from_json(request_json, len(inputs))
     now = datetime.now(UTC)
     sink = SealedOutput(output)
-    manifest = pipeline.seal_to(sink, inputs, request, progress=progress_of(progress), now=now)
+    sealed = pipeline.seal_to(sink, inputs, request, progress=progress_of(progress), now=now)
     sink.flush()
+    manifest = sealed.manifest
     return {
         "name": pipeline.sealed_file_name(now),
         "manifest": manifest_dict(manifest),
         "size": sink.written,
         "made_up_patient_id": manifest.made_up_patient_id,
+        "date_offset_days": sealed.date_offset_days,
     }
 
 

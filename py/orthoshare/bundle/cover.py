@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
-from .manifest import README_NAME, Entry, Manifest
+from .manifest import README_NAME, Deidentification, Entry, Manifest
 
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#111}
@@ -47,6 +47,38 @@ def _note(entry: Entry) -> str:
     )
 
 
+def _deidentified(manifest: Manifest) -> str:
+    done = manifest.deidentification
+    if done is None:
+        return "yes" if manifest.deidentified else "no"
+    return f"yes, the patient is called {done.pseudonym}: see below"
+
+
+def _deidentification_section(done: Deidentification) -> str:
+    """What was done to remove the patient's identity, and what was sent anyway."""
+    e = html.escape
+
+    def listing(items: list[str]) -> str:
+        return "<ul>" + "".join(f"<li>{e(item)}</li>" for item in items) + "</ul>"
+
+    options = ", ".join(done.options) or "none"
+    parts = [
+        "<h2>De-identification</h2>",
+        f"<p>These records were de-identified before they were sealed: {e(done.method)}, "
+        f"with the options: {e(options)}. Every file has a neutral name.</p>",
+    ]
+    if done.altered:
+        parts.append(f"<h3>Files changed to remove identity ({len(done.altered)})</h3>")
+        parts.append(listing([f"{a.name}: {a.how}" for a in done.altered]))
+    if done.sent_anyway:
+        parts.append("<h3>Sent knowingly, although they may show identity</h3>")
+        parts.append(listing([f"{a.name}: {a.how}" for a in done.sent_anyway]))
+    if done.left_out:
+        parts.append("<h3>Left out</h3>")
+        parts.append(listing(list(done.left_out)))
+    return "\n".join(parts)
+
+
 def render_cover(manifest: Manifest) -> bytes:
     """Return the cover sheet of ``manifest`` as UTF-8 HTML."""
     e = html.escape
@@ -68,7 +100,7 @@ def render_cover(manifest: Manifest) -> bytes:
         ("Contact", sender.contact),
         ("To", manifest.recipient.name),
         ("Sealed", manifest.created.replace("T", " ").replace("Z", " UTC")),
-        ("De-identified", "yes" if manifest.deidentified else "no"),
+        ("De-identified", _deidentified(manifest)),
     ]
     patients = sorted(
         {
@@ -102,6 +134,8 @@ def render_cover(manifest: Manifest) -> bytes:
             f"<li>{e(name or '(no name)')} — ID {e(pid or '(none)')}</li>" for name, pid in patients
         )
         sections.append(f"<h2>Patients named in the DICOM files</h2><ul>{names}</ul>")
+    if manifest.deidentification is not None:
+        sections.append(_deidentification_section(manifest.deidentification))
     if manifest.note:
         sections.append(f'<h2>Note</h2><p class="note">{e(manifest.note)}</p>')
     if manifest.consent:

@@ -1,4 +1,4 @@
-"""The manifest, ``ORTHOSHARE.json``: schema ``orthoshare/2``, written and strictly read.
+"""The manifest, ``ORTHOSHARE.json``: schema ``orthoshare/3``, written and strictly read.
 
 The reader accepts exactly the keys and types of the schema, so a manifest
 that parses is one every part of the program can rely on without checks.
@@ -9,6 +9,10 @@ otherwise). Its bundles are laid out as IHE PDI media (the DICOMDIR and a
 ``README.TXT`` at the root). Manifests of schema ``orthoshare/1`` (the DICOMDIR
 under ``DICOM/``, no notes) are still read, their entries without notes: a
 reader finds every file by its entry's path, whatever the layout.
+
+Schema ``orthoshare/3`` adds ``deidentification``: null, or how the records were
+de-identified (:class:`Deidentification`). Manifests of schemas 1 and 2 are read
+with none.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from ..errors import ManifestError
 from ..records import DicomRef, Party, Patient
 from ..views import is_view
 
-FORMAT = "orthoshare/2"
+FORMAT = "orthoshare/3"
 MANIFEST_NAME = "ORTHOSHARE.json"
 COVER_NAME = "INDEX.HTM"
 #: The media's index and its plain-text description, at the root as IHE PDI has them.
@@ -80,6 +84,34 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Altered:
+    """A file the de-identification changed, or sent as it was: the entry's
+    ``original_name`` and, in one sentence, how or why."""
+
+    name: str
+    how: str
+
+
+@dataclass(frozen=True)
+class Deidentification:
+    """How the records were de-identified, as the receiver is told.
+
+    ``method`` names the profile and ``options`` its options chosen;
+    ``altered`` lists each file changed to remove identity, ``sent_anyway``
+    each one the sender chose to send knowing it may show identity, and
+    ``left_out`` says, one line per reason, how many files were not sent
+    (never their names).
+    """
+
+    pseudonym: str
+    method: str
+    options: tuple[str, ...]
+    altered: tuple[Altered, ...]
+    sent_anyway: tuple[Altered, ...]
+    left_out: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Cover:
     """Where the cover sheet is and what it hashes to (it cannot list itself)."""
 
@@ -102,6 +134,7 @@ class Manifest:
     deidentified: bool
     entries: tuple[Entry, ...]
     cover: Cover | None = None
+    deidentification: Deidentification | None = None
     format: str = field(default=FORMAT)
 
     @property
@@ -125,6 +158,8 @@ class Manifest:
         data = asdict(self)
         keys = _ENTRY_KEYS[self.format]
         data["entries"] = [{k: v for k, v in e.items() if k in keys} for e in data["entries"]]
+        if self.format != FORMAT:
+            del data["deidentification"]
         return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
     @classmethod
@@ -225,8 +260,9 @@ _ENTRY_V1: _Types = {
 }
 _ENTRY_KEYS: dict[str, _Types] = {
     "orthoshare/1": _ENTRY_V1,
-    FORMAT: {**_ENTRY_V1, "dicom_note": _OPTIONAL_STR},
+    "orthoshare/2": {**_ENTRY_V1, "dicom_note": _OPTIONAL_STR},
 }
+_ENTRY_KEYS[FORMAT] = _ENTRY_KEYS["orthoshare/2"]
 _COVER = {"path": str, "size": int, "sha256": str}
 _MANIFEST: _Types = {
     "format": str,
@@ -241,6 +277,20 @@ _MANIFEST: _Types = {
     "entries": list,
     "cover": (dict, type(None)),
 }
+_MANIFEST_KEYS: dict[str, _Types] = {
+    "orthoshare/1": _MANIFEST,
+    "orthoshare/2": _MANIFEST,
+    FORMAT: {**_MANIFEST, "deidentification": (dict, type(None))},
+}
+_DEIDENTIFICATION: _Types = {
+    "pseudonym": str,
+    "method": str,
+    "options": list,
+    "altered": list,
+    "sent_anyway": list,
+    "left_out": list,
+}
+_ALTERED = {"name": str, "how": str}
 
 
 def _entry(value: Any, where: str, keys: _Types) -> Entry:
@@ -255,8 +305,37 @@ def _entry(value: Any, where: str, keys: _Types) -> Entry:
     )
 
 
+def _strings(value: list[Any], where: str) -> tuple[str, ...]:
+    _check(all(isinstance(item, str) for item in value), f"{where} is not a list of strings")
+    return tuple(value)
+
+
+def _deidentification(value: Any) -> Deidentification | None:
+    if value is None:
+        return None
+    where = "deidentification"
+    raw = _object(value, where, _DEIDENTIFICATION)
+    altered = {
+        key: tuple(
+            Altered(**_object(item, f"{where}.{key}[{index}]", _ALTERED))
+            for index, item in enumerate(raw[key])
+        )
+        for key in ("altered", "sent_anyway")
+    }
+    return Deidentification(
+        pseudonym=raw["pseudonym"],
+        method=raw["method"],
+        options=_strings(raw["options"], f"{where}.options"),
+        altered=altered["altered"],
+        sent_anyway=altered["sent_anyway"],
+        left_out=_strings(raw["left_out"], f"{where}.left_out"),
+    )
+
+
 def _manifest(document: Any) -> Manifest:
-    raw = _object(document, "manifest", _MANIFEST)
+    version = document.get("format") if isinstance(document, dict) else None
+    keys = _MANIFEST_KEYS.get(version) if isinstance(version, str) else None
+    raw = _object(document, "manifest", keys or _MANIFEST_KEYS[FORMAT])
     entry_keys = _ENTRY_KEYS.get(raw["format"])
     _check(entry_keys is not None, f"format {raw['format']!r} is not {FORMAT!r}")
     assert entry_keys is not None
@@ -277,4 +356,5 @@ def _manifest(document: Any) -> Manifest:
         deidentified=raw["deidentified"],
         entries=tuple(_entry(e, f"entries[{i}]", entry_keys) for i, e in enumerate(raw["entries"])),
         cover=None if cover is None else Cover(**_object(cover, "cover", _COVER)),
+        deidentification=_deidentification(raw.get("deidentification")),
     )

@@ -44,6 +44,7 @@ from .manifest import (
     MANIFEST_NAME,
     README_NAME,
     Cover,
+    Deidentification,
     Entry,
     Manifest,
     is_view_code,
@@ -159,7 +160,6 @@ class Details:
     recipient: Party = field(default_factory=Party)
     note: str = ""
     consent: str = ""
-    deidentified: bool = False
 
 
 class _Output:
@@ -269,7 +269,12 @@ def _own_entry(path: str, data: bytes, media_type: str, kind: str) -> Entry:
     return Entry(path, len(data), sha256, media_type, kind, original_name="")
 
 
-def _manifest(details: Details, now: datetime, entries: tuple[Entry, ...]) -> Manifest:
+def _manifest(
+    details: Details,
+    now: datetime,
+    entries: tuple[Entry, ...],
+    deidentification: Deidentification | None = None,
+) -> Manifest:
     return Manifest(
         created=_utc_timestamp(now),
         generator=f"orthoshare {__version__}",
@@ -278,8 +283,9 @@ def _manifest(details: Details, now: datetime, entries: tuple[Entry, ...]) -> Ma
         note=details.note,
         consent=details.consent,
         patient=details.patient,
-        deidentified=details.deidentified,
+        deidentified=deidentification is not None,
         entries=entries,
+        deidentification=deidentification,
     )
 
 
@@ -304,6 +310,7 @@ def write_bundle(
     progress: ByteProgress | None = None,
     converting: ByteProgress | None = None,
     now: datetime | None = None,
+    deidentification: Deidentification | None = None,
 ) -> Manifest:
     """Write the bundle of ``inputs`` to ``dst`` and return its manifest.
 
@@ -322,6 +329,9 @@ def write_bundle(
         MixedPatientsError when a DICOM input names another patient.
     progress : callable, optional
         Called as ``progress(done, total)`` in bytes while inputs are written.
+    deidentification : Deidentification, optional
+        How the inputs were de-identified (:mod:`orthoshare.deidentify`), for the
+        manifest and the cover sheet; None when they were not.
     converting : callable, optional
         Then called as ``converting(done, total)`` while the DICOM objects made
         of photos, scans and PDFs are written, after the inputs: ``total`` is the
@@ -430,10 +440,10 @@ def write_bundle(
         # IHE PDI media: the DICOMDIR, and a README saying what the folders hold.
         archive.add_bytes(DICOMDIR_NAME, dicomdir)
         entries.append(_own_entry(DICOMDIR_NAME, dicomdir, DICOM_MEDIA_TYPE, "dicom"))
-        readme = render_readme(_manifest(details, now, tuple(entries)))
+        readme = render_readme(_manifest(details, now, tuple(entries), deidentification))
         archive.add_bytes(README_NAME, readme)
         entries.append(_own_entry(README_NAME, readme, "text/plain", "other"))
-    manifest = _manifest(details, now, tuple(entries))
+    manifest = _manifest(details, now, tuple(entries), deidentification)
     cover = render_cover(manifest)
     archive.add_bytes(COVER_NAME, cover)
     manifest = replace(

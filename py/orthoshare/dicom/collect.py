@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import astuple, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO
@@ -28,6 +28,7 @@ from ..errors import ConversionError
 from ..records import (
     RADIOGRAPH_MODALITIES,
     BytesInput,
+    DeidentifyChoices,
     DicomRef,
     Made,
     Patient,
@@ -39,8 +40,9 @@ from .patients import check_patients, suggested_patient
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
+    from .deidentify import DicomDeidentifier
     from .fileset import FileSetBuilder
-    from .generate import Original
+    from .generate import Finish, Original
 
 # Most modules of dicom import pydicom, a 2 MB wheel the page loads only before
 # an operation that reads or writes DICOM. The rest of the package imports this
@@ -140,11 +142,50 @@ def read_identity_and_note(
     return header.identity, index_note(header.dataset)
 
 
+def read_for_deidentifying(
+    source: BinaryIO, size: int, *, name: str = "the file"
+) -> tuple[DicomIdentity, set[str], str]:
+    """What de-identifying a DICOM file needs to know first: who it names, the
+    identifiers it holds (:func:`orthoshare.dicom.deidentify.identifiers_of`), and
+    why it may show identity in its pixels or a document, or ``""``
+    (:func:`~orthoshare.dicom.deidentify.burned_in_reason`).
+
+    Parameters, and the InputError raised for a file that is not a readable
+    DICOM file, as for :func:`orthoshare.dicom.header.read_header`.
+    """
+    from .deidentify import burned_in_reason, identifiers_of
+    from .header import read_header
+
+    header = read_header(source, size, name=name)
+    return header.identity, identifiers_of(header.dataset), burned_in_reason(header.dataset)
+
+
+def deidentifier(
+    choices: DeidentifyChoices,
+    *,
+    date_offset_days: int,
+    uid_secret: bytes,
+    identifiers: Iterable[str],
+) -> DicomDeidentifier:
+    """The de-identifier of one bundle's DICOM objects; see
+    :class:`orthoshare.dicom.deidentify.DicomDeidentifier`."""
+    from .deidentify import DicomDeidentifier
+
+    return DicomDeidentifier(
+        choices, date_offset_days=date_offset_days, uid_secret=uid_secret, identifiers=identifiers
+    )
+
+
 class DicomPart:
     """Collects the DICOM part of one bundle; see the module docstring."""
 
-    def __init__(self, entered: Patient, allow_mixed_patients: bool) -> None:
+    def __init__(
+        self, entered: Patient, allow_mixed_patients: bool, finish: Finish | None = None
+    ) -> None:
+        """``finish``, if given, is done to each object made of an original before it
+        is encoded (see :class:`~orthoshare.dicom.generate.Generator`)."""
         self._entered = entered
+        self._finish = finish
         self._allow_mixed = allow_mixed_patients
         self._set: FileSetBuilder | None = None  # made with the first DICOM object
         self._found: list[tuple[str, DicomIdentity]] = []
@@ -233,7 +274,7 @@ class DicomPart:
         patient = self.patient()
         if not patient.id.strip():
             patient = replace(patient, id=made_up_patient_id())
-        generator = Generator(Study.new(patient, now, description))
+        generator = Generator(Study.new(patient, now, description), self._finish)
         for source, entry_path in self._originals:
             try:
                 made = generator.generate(source)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from pydicom.dataset import FileDataset
+from pydicom.dataset import Dataset, FileDataset
 from pydicom.uid import generate_uid
 
 from ..errors import ConversionError, InputError
@@ -49,11 +49,17 @@ class Original:
     name: str
 
 
-class Generator:
-    """Makes the objects of one study, numbering them within their series."""
+#: What is done to each object made, in place, before it is encoded: de-identification.
+Finish = Callable[[Dataset], None]
 
-    def __init__(self, study: Study) -> None:
+
+class Generator:
+    """Makes the objects of one study, numbering them within their series; each is
+    passed to ``finish``, if given, before it is encoded."""
+
+    def __init__(self, study: Study, finish: Finish | None = None) -> None:
         self._study = study
+        self._finish = finish
         self._series = {kind: generate_uid() for kind in _SERIES}
         self._counts = dict.fromkeys(_SERIES, 0)
 
@@ -82,9 +88,14 @@ class Generator:
                 fmt, original.content.size, self._study,
                 self._placement(_DOCUMENT_KINDS[fmt]), original.label, original.name,
             )  # fmt: skip
+            if self._finish is not None:
+                self._finish(header)
             return EmbeddedDocument(header, original.content, original.name)
         make = self._converter(original)
-        return make(_read_whole(original.content, original.name))
+        made = make(_read_whole(original.content, original.name))
+        if self._finish is not None:
+            self._finish(made)
+        return made
 
     def _converter(self, original: Original) -> Callable[[bytes], FileDataset]:
         """What makes an image's object of its bytes."""

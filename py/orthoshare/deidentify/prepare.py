@@ -1,0 +1,359 @@
+"""Which inputs go de-identified, cleaned how, under which names; which stay behind.
+
+:func:`prepare` reads the start of every input (a DICOM file's header) once,
+and decides for each, by its content and the sender's choices:
+
+- a DICOM object is de-identified as PS3.15 Annex E says, as it is read; one
+  that may show identity in its pixels (burned-in text) or holds a document is
+  left out, unless the sender sends such objects knowingly;
+- a JPEG or PNG photo, and an STL, OBJ, MTL or PLY scan, is cleaned of its
+  metadata as it is read (:mod:`orthoshare.deidentify.originals`);
+- any other file (a PDF, a HEIC or TIFF photo, a ZIP…) cannot be cleaned with
+  certainty: it is left out, unless the sender includes such files;
+- a photo that may show the face (an extraoral view, or no view given) is sent
+  and said to be, unless the sender leaves such photos out.
+
+Every file sent gets a neutral name (:mod:`orthoshare.deidentify.names`).
+Nothing is held whole: a cleaned input is cleaned again each time it is read,
+the same way, since the UIDs' mapping and the date offset are fixed for the bundle.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, BinaryIO
+
+from ..bundle.manifest import Altered, Deidentification
+from ..bundle.paths import readable
+from ..bundle.sniff import SNIFF_SIZE, sniff
+from ..bundle.writer import Annotation, Details, InputFile
+from ..dicom.collect import CONVERTIBLE, deidentifier, read_for_deidentifying
+from ..errors import InputError, NoInputsError
+from ..records import DeidentifyChoices, Patient
+from .names import NeutralNames
+from .originals import ALTERATIONS, CLEANABLE, NotCleanable, cleaned_pieces
+from .replay import Pieces, Replay
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
+    from ..dicom.deidentify import DicomDeidentifier
+    from ..dicom.identity import DicomIdentity
+
+#: The profile every DICOM object and the manifest name.
+METHOD = "DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile"
+_DICOM_ALTERED = (
+    "DICOM attributes de-identified as the profile says: UIDs replaced, private "
+    "attributes removed; pixels untouched"
+)
+#: Why files of each category may be left out, as the manifest counts them.
+_CATEGORIES = {
+    "burned_in": "DICOM objects that may show identity in their pixels or hold a document",
+    "uncleanable": "files whose identifying data cannot be removed with certainty",
+    "face": "photos that may show the face",
+}
+#: The pseudonym goes into Patient's Name (PN) and Patient ID (LO): 64 characters
+#: of plain text at most, without the separators those forms give a meaning to.
+_PSEUDONYM_MAX = 64
+_PSEUDONYM_FORBIDDEN = set("\\^=")
+#: Dates move back by a whole number of days, between one and ten years.
+_OFFSET_DAYS = (366, 3652)
+
+
+@dataclass(frozen=True)
+class CleanedInput:
+    """An input as it is sent: cleaned as it is read, under a neutral name (``parts``)."""
+
+    parts: tuple[str, ...]
+    size: int
+    _pieces: Callable[[], Pieces]
+
+    def open(self) -> BinaryIO:
+        return Replay(self._pieces, self.size)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The inputs to seal, as de-identified, and what the manifest says of them.
+
+    ``date_offset_days`` is how many days every date was moved (negative: back),
+    for the sender alone: it is written nowhere in the bundle. None when dates
+    were removed instead. ``finish`` de-identifies, in place, each DICOM object
+    made of an original.
+    """
+
+    inputs: tuple[InputFile, ...]
+    annotations: tuple[Annotation, ...]
+    details: Details
+    deidentification: Deidentification
+    date_offset_days: int | None
+    finish: Callable[[Dataset], None] | None
+
+
+@dataclass
+class _Input:
+    item: InputFile
+    name: str
+    format: str
+    kind: str
+    view: str | None
+    reasons: dict[str, str]
+    #: The size of an original once cleaned (a DICOM object's is known only once
+    #: every identifier in the bundle is).
+    cleaned_size: int | None = None
+
+
+def prepare(
+    inputs: Sequence[InputFile],
+    annotations: Sequence[Annotation] | None,
+    details: Details,
+    choices: DeidentifyChoices,
+    *,
+    allow_mixed_patients: bool = False,
+) -> Prepared:
+    """Prepare ``inputs`` to be sealed de-identified as ``choices`` says.
+
+    Parameters
+    ----------
+    inputs, annotations, details
+        As :func:`orthoshare.bundle.writer.write_bundle` takes them; the
+        patient's details are replaced by the pseudonym (and, if kept, sex).
+    choices : DeidentifyChoices
+        The pseudonym, the profile's options, and what is sent although it
+        may show identity.
+    allow_mixed_patients : bool
+        Whether DICOM inputs may name different patients (before they all get
+        the one pseudonym).
+
+    Raises
+    ------
+    InputError
+        If the pseudonym is empty, too long, has ``\\``, ``^`` or ``=``, or is
+        the patient's name or ID; or a DICOM input cannot be read.
+    MixedPatientsError
+        If DICOM inputs name different patients and that was not allowed.
+    NoInputsError
+        If every input is left out.
+    """
+    pseudonym = _checked_pseudonym(choices.pseudonym)
+    annotations = annotations or [Annotation()] * len(inputs)
+    found: list[tuple[str, DicomIdentity]] = []
+    identifiers = _identifiers_entered(details.patient)
+    planned = []
+    for item, annotation in zip(inputs, annotations, strict=True):
+        entry, identity, seen = _look_at(item, annotation)
+        planned.append(entry)
+        if identity is not None:
+            found.append((entry.name, identity))
+            identifiers |= seen
+    if found:
+        from ..dicom.patients import check_patients
+
+        check_patients(found, details.patient, allow_mixed_patients)
+    if pseudonym.casefold() in {value.casefold() for value in identifiers}:
+        raise InputError(
+            "the pseudonym is the patient's name or ID",
+            hint="type a pseudonym that says nothing of the patient, such as Case 12",
+        )
+
+    offset = -secrets.choice(range(*_OFFSET_DAYS)) if choices.retain_modified_dates else None
+    dicom = None
+    if any(entry.format in ("dicom", *CONVERTIBLE) for entry in planned):
+        dicom = deidentifier(
+            choices, date_offset_days=offset or 0, uid_secret=secrets.token_bytes(32),
+            identifiers=identifiers,
+        )  # fmt: skip
+
+    sent: list[InputFile] = []
+    sent_annotations: list[Annotation] = []
+    altered: list[Altered] = []
+    sent_anyway: list[Altered] = []
+    left_out: Counter[str] = Counter()
+    names = NeutralNames()
+    allowed = {
+        "burned_in": choices.send_burned_in,
+        "uncleanable": choices.send_uncleanable,
+        "face": choices.send_face_photos,
+    }
+    for entry, annotation in zip(planned, annotations, strict=True):
+        withheld = [category for category in entry.reasons if not allowed[category]]
+        if withheld:
+            left_out[withheld[0]] += 1
+            continue
+        parts = names.next(entry.kind, entry.format, entry.view)
+        name = "/".join(parts)
+        pieces = _cleaning(entry, dicom)
+        if pieces is None:
+            sent.append(_AsItIs(parts, entry.item))
+        else:
+            size = entry.cleaned_size
+            sent.append(CleanedInput(parts, _measure(pieces) if size is None else size, pieces))
+            how = _DICOM_ALTERED if entry.format == "dicom" else ALTERATIONS[entry.format]
+            altered.append(Altered(name, how))
+        sent_anyway += [Altered(name, why) for why in entry.reasons.values()]
+        sent_annotations.append(annotation)
+    if not sent:
+        raise NoInputsError(
+            "every file was left out by the de-identification",
+            hint="choose to send the files listed knowingly, or send without de-identifying",
+        )
+    kept_sex = details.patient.sex if choices.retain_patient_characteristics else ""
+    record = Deidentification(
+        pseudonym=pseudonym,
+        method=METHOD,
+        options=_options(choices),
+        altered=tuple(altered),
+        sent_anyway=tuple(sent_anyway),
+        left_out=tuple(f"{_CATEGORIES[c]}: {n}" for c, n in sorted(left_out.items())),
+    )
+    return Prepared(
+        inputs=tuple(sent),
+        annotations=tuple(sent_annotations),
+        details=replace(details, patient=Patient(pseudonym, pseudonym, "", kept_sex)),
+        deidentification=record,
+        date_offset_days=offset,
+        finish=None if dicom is None else dicom.clean,
+    )
+
+
+def _checked_pseudonym(text: str) -> str:
+    pseudonym = text.strip()
+    problem = ""
+    if not pseudonym:
+        problem = "no pseudonym was given"
+    elif len(pseudonym) > _PSEUDONYM_MAX:
+        problem = f"the pseudonym is longer than {_PSEUDONYM_MAX} characters"
+    elif not pseudonym.isprintable() or _PSEUDONYM_FORBIDDEN & set(pseudonym):
+        problem = "the pseudonym holds a character a DICOM name cannot (\\, ^, = or a control)"
+    elif not pseudonym.isascii():
+        problem = "the pseudonym holds a character outside plain ASCII"
+    if problem:
+        raise InputError(problem, hint="type a pseudonym such as Case 12")
+    return pseudonym
+
+
+def _identifiers_entered(patient: Patient) -> set[str]:
+    """What the sender typed of the patient, as it might appear in the records."""
+    found = {value for value in (patient.name, patient.id, patient.birth_date) if value.strip()}
+    found |= {word for word in patient.name.split() if len(word) >= 2}
+    if patient.birth_date:
+        found.add(patient.birth_date.replace("-", ""))
+    return found
+
+
+def _look_at(
+    item: InputFile, annotation: Annotation
+) -> tuple[_Input, DicomIdentity | None, set[str]]:
+    """What ``item`` is, and for a DICOM input who it names and its identifiers."""
+    name = "/".join(readable(part) for part in item.parts)
+    identity = None
+    seen: set[str] = set()
+    reasons: dict[str, str] = {}
+    try:
+        with item.open() as stream:
+            sniffed = sniff(stream.read(SNIFF_SIZE), item.size)
+            if sniffed.kind == "dicom":
+                stream.seek(0)
+                identity, seen, why = read_for_deidentifying(stream, item.size, name=name)
+                if why:
+                    reasons["burned_in"] = why
+    except OSError as e:
+        raise InputError(f"{name}: {e.strerror or e}") from e
+    kind = "dicom" if identity is not None else annotation.kind or sniffed.kind
+    view = annotation.view or (identity.view if identity is not None else None) or None
+    cleaned_size = None
+    if identity is None and sniffed.format not in CLEANABLE:
+        reasons["uncleanable"] = f"a {sniffed.format} file cannot be cleaned with certainty"
+    elif identity is None:
+        try:
+            cleaned_size = _measure(_cleaning_original(item, sniffed.format))
+        except NotCleanable as e:
+            reasons["uncleanable"] = f"this {sniffed.format} file cannot be cleaned: {e}"
+    looks_like_photo = kind == "photo" or (identity is not None and view is not None)
+    if looks_like_photo and (view is None or view.startswith("EV")):
+        reasons["face"] = (
+            f"an extraoral photo ({view}) shows the face"
+            if view
+            else "a photo without a view may show the face"
+        )
+    entry = _Input(item, name, sniffed.format, kind, view, reasons, cleaned_size)
+    return entry, identity, seen
+
+
+def _cleaning(entry: _Input, dicom: DicomDeidentifier | None) -> Callable[[], Pieces] | None:
+    """How to read ``entry`` cleaned, or None to send it as it is."""
+    item, fmt = entry.item, entry.format
+    if fmt == "dicom":
+        assert dicom is not None  # made whenever there is a DICOM input
+        clean_file = dicom.file_pieces
+
+        def deidentified() -> Pieces:
+            with item.open() as stream:
+                yield from clean_file(stream, item.size, name=entry.name)
+
+        return deidentified
+    if "uncleanable" not in entry.reasons:
+        return _cleaning_original(item, fmt)
+    return None
+
+
+def _cleaning_original(item: InputFile, fmt: str) -> Callable[[], Pieces]:
+    def original() -> Pieces:
+        with item.open() as stream:
+            yield from cleaned_pieces(fmt, stream, item.size)
+
+    return original
+
+
+def _measure(pieces: Callable[[], Pieces]) -> int:
+    return sum(len(piece) for piece in pieces())
+
+
+@dataclass(frozen=True)
+class _AsItIs:
+    """An input sent as it is, under a neutral name."""
+
+    parts: tuple[str, ...]
+    _item: InputFile
+
+    @property
+    def size(self) -> int:
+        return self._item.size
+
+    def open(self) -> BinaryIO:
+        return self._item.open()
+
+
+def _options(choices: DeidentifyChoices) -> tuple[str, ...]:
+    dates = "Retain Longitudinal Temporal Information with Modified Dates"
+    chosen = (
+        (choices.retain_modified_dates, dates),
+        (choices.clean_descriptors, "Clean Descriptors"),
+        (choices.retain_patient_characteristics, "Retain Patient Characteristics"),
+    )
+    return tuple(name for on, name in chosen if on)
+
+
+def review(
+    inputs: Sequence[InputFile], annotations: Sequence[Annotation] | None = None
+) -> list[dict[str, str]]:
+    """Why each input would be left out, or sent although it may show identity: for
+    each, ``{category: why}``, empty when it is simply cleaned.
+
+    The categories are ``"burned_in"`` (left out unless ``send_burned_in``),
+    ``"uncleanable"`` (unless ``send_uncleanable``) and ``"face"`` (sent unless
+    ``send_face_photos`` is false), as :class:`~orthoshare.records.DeidentifyChoices` has them.
+
+    Raises
+    ------
+    InputError
+        If a DICOM input cannot be read.
+    """
+    annotations = annotations or [Annotation()] * len(inputs)
+    return [
+        _look_at(item, annotation)[0].reasons
+        for item, annotation in zip(inputs, annotations, strict=True)
+    ]
