@@ -87,6 +87,34 @@ async function openRequest() {
   return request;
 }
 
+// How the sender de-identified the records (the manifest's deidentification), as text:
+// who the patient is called, the method and its options, what was sent although it may
+// show identity, and what was left out.
+function renderDeidentification(done) {
+  const section = $("cover-deidentified");
+  section.hidden = !done;
+  if (!done) return $("cover-deidentified-facts").replaceChildren();
+  const text = (tag, content) => Object.assign(document.createElement(tag), { textContent: content });
+  const list = (lines) => {
+    const items = document.createElement("ul");
+    items.append(...lines.map((line) => text("li", line)));
+    return items;
+  };
+  const shown = [
+    text("p", `De-identified: the patient is called ${done.pseudonym}.`),
+    text("p", `Method: ${done.method}${done.options.length ? `, with ${done.options.join(", ")}` : ""}.`),
+    text("p", `Files cleaned of what identifies the patient: ${done.altered.length}.`),
+  ];
+  if (done.sent_anyway.length) {
+    shown.push(
+      text("p", "Sent although they may show identity:"),
+      list(done.sent_anyway.map(({ name, how }) => `${name}: ${how}`)),
+    );
+  }
+  if (done.left_out.length) shown.push(text("p", "Left out by the sender:"), list(done.left_out));
+  $("cover-deidentified-facts").replaceChildren(...shown);
+}
+
 function renderOpened(result) {
   const { manifest, entries, groups, bundle } = result;
   const patient = manifest.patient;
@@ -110,6 +138,7 @@ function renderOpened(result) {
         Object.assign(document.createElement("dd"), { textContent: value }),
       ]),
   );
+  renderDeidentification(manifest.deidentification);
   renderChart($("open-chart"), groups, entries, bundle);
   const rows = $("open-files").tBodies[0];
   rows.replaceChildren();

@@ -1,7 +1,8 @@
 // The Send view: the files to seal, what the sender says of each (label, view,
-// radiograph), the patient and the parties, the protection (passphrase or public keys),
-// then seal and download.
+// radiograph), the patient, sending de-identified, the parties, the protection
+// (passphrase or public keys), then seal and download.
 
+import { CANCELLED } from "./api.js";
 import { $, cancellable, cell, download, dropZone, formatSize, passphraseFields, setState, showError, showProgress, thumbnail } from "./dom.js";
 import { setUpKeyBook, tickedKeys } from "./key-book.js";
 
@@ -18,6 +19,7 @@ async function addFiles(entries) {
     entries.forEach((entry, index) => items.push({ ...entry, info: infos[index] }));
     renderSendFiles();
     await checkPatients({ prefill: true });
+    reviewDeidentification();
     setState("ready", `${items.length} file${items.length === 1 ? "" : "s"} ready to seal.`);
   } catch (error) {
     showError($("send-message"), error);
@@ -65,7 +67,10 @@ function choice(options, selected, label, onChange) {
 
 function viewChoice(item, kind) {
   const options = [["", "— no view —"], ...views.filter((v) => v.kind === kind).map((v) => [v.code, `${v.code} ${v.meaning}`])];
-  return choice(options, item.view, `ADA-1100 view of ${item.path}`, (code) => (item.view = code));
+  return choice(options, item.view, `ADA-1100 view of ${item.path}`, (code) => {
+    item.view = code;
+    reviewDeidentification(); // a view says whether a photo shows the face
+  });
 }
 
 // Why a file will have no DICOM object, or not be in the DICOMDIR: Python read it from
@@ -92,7 +97,8 @@ function noteLine(item) {
 function showPatientIdNote() {
   const made = items.filter(becomesObject).length;
   const note = $("patient-id-note");
-  note.hidden = made === 0 || Boolean($("patient-id").value.trim());
+  // Sent de-identified, every object carries the pseudonym as its patient ID.
+  note.hidden = made === 0 || Boolean($("patient-id").value.trim()) || deidentifying();
   note.textContent = note.hidden
     ? ""
     : `Imaging software files records by patient ID. Without one, the DICOM copies of ${made} ` +
@@ -121,6 +127,7 @@ function aboutCell(item) {
         item.radiograph = role;
         item.view = role ? null : item.view;
         renderSendFiles();
+        reviewDeidentification();
       }),
       view,
     );
@@ -154,6 +161,7 @@ function renderSendFiles() {
     remove.addEventListener("click", () => {
       items.splice(index, 1);
       renderSendFiles();
+      reviewDeidentification();
       checkPatients().catch((error) => showError($("send-message"), error));
     });
     cell(row, remove);
@@ -197,6 +205,142 @@ async function checkRecipients() {
   return count > 0;
 }
 
+// ---- sending de-identified ------------------------------------------------------------
+
+function deidentifying() {
+  return $("deidentify").checked;
+}
+
+function annotations() {
+  return items.map((item) => ({
+    label: item.label ?? null,
+    view: item.view ?? null,
+    kind: item.radiograph ? "radiograph" : null,
+    radiograph: item.radiograph ?? null,
+  }));
+}
+
+// The sender's choices, as orthoshare.records.DeidentifyChoices has them, or null.
+function deidentifyChoices() {
+  if (!deidentifying()) return null;
+  return {
+    pseudonym: $("pseudonym").value.trim(),
+    retain_modified_dates: $("retain-dates").checked,
+    clean_descriptors: $("clean-descriptors").checked,
+    retain_patient_characteristics: $("retain-characteristics").checked,
+    send_burned_in: $("send-burned-in").checked,
+    send_face_photos: !$("leave-out-face").checked,
+    send_uncleanable: $("send-uncleanable").checked,
+  };
+}
+
+// Whether a file with each reason Python gives (browser/api.py's
+// review_deidentification) goes, with the sender's choices as they stand.
+const SENT_WHEN = {
+  burned_in: () => $("send-burned-in").checked,
+  uncleanable: () => $("send-uncleanable").checked,
+  face: () => !$("leave-out-face").checked,
+};
+
+let reviewed = []; // [{path, reasons: {category: why}}], of the files that have reasons
+let reviews = 0; // the number of the latest review asked for: only its answer is shown
+
+// The files that need a look, each with why and whether it goes: as text only, since
+// paths are the sender's data.
+function renderReview() {
+  const lines = reviewed.map(({ path, reasons }) => {
+    const sent = Object.keys(reasons).every((category) => SENT_WHEN[category]());
+    const line = document.createElement("li");
+    line.dataset.reasons = Object.keys(reasons).join(" ");
+    line.dataset.outcome = sent ? "sent" : "left out";
+    line.textContent = `${path}: ${Object.values(reasons).join("; ")}. ${sent ? "Sent." : "Left out."}`;
+    return line;
+  });
+  $("deidentify-review").replaceChildren(...lines);
+  const cleaned = items.length - reviewed.length;
+  $("deidentify-review-summary").textContent = !items.length
+    ? "Add the files: the page then says which ones need your choice."
+    : !reviewed.length
+      ? `All ${items.length} file${items.length === 1 ? "" : "s"} can be cleaned.`
+      : `${cleaned} file${cleaned === 1 ? "" : "s"} can be cleaned. ` +
+        `${reviewed.length === 1 ? "This one needs" : "These need"} your choice:`;
+}
+
+// Ask Python which files sealing de-identified would leave out, or send although they
+// may show identity; the list is busy until the latest answer is in.
+async function reviewDeidentification() {
+  if (!deidentifying()) return;
+  const number = ++reviews;
+  const list = $("deidentify-review");
+  list.setAttribute("aria-busy", "true");
+  const files = items.slice();
+  try {
+    const entries = files.map(({ file, path }) => ({ file, path }));
+    const answer = files.length
+      ? await api.call("reviewDeidentification", [entries, { annotations: annotations() }])
+      : { files: [] };
+    if (number !== reviews) return;
+    reviewed = files
+      .map((item, index) => ({ path: item.path, reasons: answer.files[index] }))
+      .filter(({ reasons }) => Object.keys(reasons).length);
+    renderReview();
+  } catch (error) {
+    if (number !== reviews) return;
+    // Cancel (of a seal) started a new worker: ask it.
+    if (error.kind === CANCELLED) return reviewDeidentification();
+    reviewed = [];
+    $("deidentify-review").replaceChildren();
+    const hint = error.hint ? ` ${error.hint[0].toUpperCase()}${error.hint.slice(1)}.` : "";
+    $("deidentify-review-summary").textContent = `The files could not be checked: ${error.message}.${hint}`;
+  } finally {
+    if (number === reviews) list.setAttribute("aria-busy", "false");
+  }
+}
+
+function showDeidentify() {
+  const on = deidentifying();
+  $("deidentify-options").hidden = !on;
+  $("pseudonym").required = on;
+  $("patient-deidentified-note").hidden = !on;
+  showPatientIdNote();
+  if (on) reviewDeidentification();
+}
+
+function plural(count, one, many = `${one}s`) {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+// What sealing de-identified did, for the sender: files cleaned, left out and sent
+// anyway, and how far the dates moved, which the file does not hold.
+function deidentifiedSummary(result) {
+  const done = result.manifest.deidentification;
+  if (!done) return [];
+  const said = [
+    document.createTextNode(
+      [
+        ` De-identified: the patient is called ${done.pseudonym}; ${plural(done.altered.length, "file")} cleaned.`,
+        done.left_out.length && `Left out: ${done.left_out.join("; ")}.`,
+        done.sent_anyway.length &&
+          `Sent although ${done.sent_anyway.length === 1 ? "it" : "they"} may show identity: ` +
+            `${done.sent_anyway.map(({ name, how }) => `${name} (${how})`).join("; ")}.`,
+      ]
+        .filter(Boolean)
+        .join(" "),
+    ),
+  ];
+  const days = result.date_offset_days;
+  if (Number.isInteger(days)) {
+    const offset = Object.assign(document.createElement("strong"), { id: "date-offset", textContent: `${-days} days` });
+    offset.dataset.days = String(days);
+    said.push(
+      " Dates in the records were moved back by ",
+      offset,
+      ". This number is not in the file: keep it if you need the true dates again.",
+    );
+  } else if (!$("retain-dates").checked) said.push(" Dates were removed from the records.");
+  return said;
+}
+
 function sealRequest() {
   const value = (id) => $(id).value.trim();
   const request = {
@@ -215,18 +359,15 @@ function sealRequest() {
       recipient: { name: value("recipient-name") },
       note: $("note").value,
       consent: $("consent").value,
-      deidentified: false,
     },
-    annotations: items.map((item) => ({
-      label: item.label ?? null,
-      view: item.view ?? null,
-      kind: item.radiograph ? "radiograph" : null,
-      radiograph: item.radiograph ?? null,
-    })),
+    annotations: annotations(),
     passphrase: null,
     recipients: [],
     armor: false,
     allow_mixed_patients: $("allow-mixed").checked,
+    // The patient's fields still go to Python, which finds them in the records to
+    // remove them; the file holds the pseudonym instead (deidentify/prepare.py).
+    deidentify: deidentifyChoices(),
   };
   if (protection() === "passphrase") request.passphrase = $("passphrase").value;
   else request.recipients = [...tickedKeys(), ...recipientLines()];
@@ -255,6 +396,12 @@ export function setUpSend(pageApi) {
 
   passphraseFields(api, "passphrase", "generate-passphrase");
 
+  $("deidentify").addEventListener("change", showDeidentify);
+  $("pseudonym").addEventListener("input", () => $("pseudonym").removeAttribute("aria-invalid"));
+  for (const id of ["send-burned-in", "send-uncleanable", "leave-out-face"]) {
+    $(id).addEventListener("change", renderReview);
+  }
+
   $("recipient-keys").addEventListener("input", checkRecipients);
   setUpKeyBook(api, checkRecipients);
 
@@ -263,6 +410,11 @@ export function setUpSend(pageApi) {
     const message = $("send-message");
     message.textContent = "";
     if (!items.length) return showError(message, { message: "add the files to send first" });
+    if (deidentifying() && !$("pseudonym").value.trim()) {
+      $("pseudonym").setAttribute("aria-invalid", "true");
+      $("pseudonym").focus();
+      return showError(message, { message: "type a pseudonym for the patient, such as Case 12" });
+    }
     if (protection() === "passphrase") {
       if (!$("passphrase").value) return showError(message, { message: "type or generate a passphrase" });
       if ($("passphrase").value !== $("passphrase-again").value)
@@ -289,6 +441,7 @@ export function setUpSend(pageApi) {
       ]
         .filter(Boolean)
         .join(" ");
+      message.append(...deidentifiedSummary(result));
       setState("done", "Sealed. The browser downloaded the encrypted file.");
     } catch (error) {
       showError(message, error);

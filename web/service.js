@@ -255,12 +255,14 @@ async function opened(browser, file, request, records, progress) {
 }
 
 // Operations that may read or write DICOM, and so need pydicom loaded first.
-const USES_DICOM = new Set(["describe", "seal"]);
+const USES_DICOM = new Set(["describe", "reviewDeidentification", "seal"]);
 
 function operationsOf(browser, crypto) {
   return {
     describe: (entries) => browser.describe(entries.map(asInput), readSlice),
     patients: (request) => browser.patients(JSON.stringify(request)),
+    reviewDeidentification: (entries, request) =>
+      browser.review_deidentification(entries.map(asInput), JSON.stringify(request), readSlice),
     views: () => browser.views(),
     inspect: (file) => browser.inspect(file, readSlice),
     keygen: () => browser.keygen(),
