@@ -201,7 +201,6 @@ def _seal(args: argparse.Namespace) -> None:
     )
     result = pipeline.seal(inputs, request, args.output, progress=_progress_if_terminal())
     print(result.path)
-    _say_deidentification(result)
     # Files the bundle makes for itself have no original name; de-identified
     # sending may have left some inputs out.
     count = sum(1 for e in result.manifest.entries if e.original_name and e.derived_from is None)
@@ -211,6 +210,7 @@ def _seal(args: argparse.Namespace) -> None:
     for entry in result.manifest.entries:
         if entry.dicom_note:
             print(f"orthoshare: note: {entry.original_name}: {entry.dicom_note}", file=sys.stderr)
+    _say_deidentification(result)
     if made_up := result.manifest.made_up_patient_id:
         print(
             f"orthoshare: hint: no patient ID was given, so the DICOM objects carry the made-up "

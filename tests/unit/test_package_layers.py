@@ -91,6 +91,23 @@ def test_the_bundle_does_not_import_dicom() -> None:
     assert {module: targets for module, targets in into_dicom.items() if targets} == {}
 
 
+def test_deidentifying_sits_above_bundle_and_dicom_and_only_the_pipeline_imports_it() -> None:
+    below = ("orthoshare.bundle", "orthoshare.dicom", "orthoshare.records",
+             "orthoshare.errors", "orthoshare.deidentify")  # fmt: skip
+    above = {
+        module: sorted(t for t in targets if not t.startswith(below))
+        for module, targets in imports_of("orthoshare.deidentify").items()
+    }
+    assert {module: targets for module, targets in above.items() if targets} == {}
+    importers = {
+        module
+        for module, targets in imports_of("orthoshare").items()
+        if not module.startswith("orthoshare.deidentify")
+        and any(t.startswith("orthoshare.deidentify") for t in targets)
+    }
+    assert importers == {"orthoshare.pipeline"}
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Every cycle a depth-first walk of ``graph`` meets, as the modules along it."""
     found: list[list[str]] = []
