@@ -33,8 +33,9 @@ from .errors import InputError, NoInputsError, OrthoshareError, OutputExistsErro
 from .records import ByteProgress, Patient, Readable
 from .request import PatientsRequest, SealRequest
 
-#: ``progress(step, done, total)``: step is "sealing" then "making DICOM objects"
-#: (of photos, scans and PDFs), or "decrypting" then "verifying".
+#: ``progress(step, done, total)``: step is "de-identifying" (when asked), "sealing",
+#: then "making DICOM objects" (of photos, scans and PDFs); or "decrypting" then
+#: "verifying".
 Progress = Callable[[str, int, int], None]
 _NAME_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -238,13 +239,18 @@ def seal_to(
         if progress is not None:
             progress("making DICOM objects", done, total)
 
+    def on_deidentifying(done: int, total: int) -> None:
+        if progress is not None:
+            progress("de-identifying", done, total)
+
     details, annotations = request.details, request.annotations
     allow_mixed = request.allow_mixed_patients
     finish, deidentification, offset = None, None, None
     if request.deidentify is not None:
         prepared = prepare(
-            inputs, annotations, details, request.deidentify, allow_mixed_patients=allow_mixed
-        )
+            inputs, annotations, details, request.deidentify,
+            allow_mixed_patients=allow_mixed, progress=on_deidentifying,
+        )  # fmt: skip
         inputs, annotations, details = prepared.inputs, prepared.annotations, prepared.details
         finish, deidentification = prepared.finish, prepared.deidentification
         offset = prepared.date_offset_days

@@ -130,3 +130,22 @@ def test_a_request_with_deidentify_seals_as_the_cli_does(tmp_path: Path) -> None
     manifest = pipeline.list_(result.path, [identity])
     assert manifest.deidentified and manifest.patient.name == "Case 12"
     assert result.date_offset_days is not None
+
+
+def test_de_identifying_reports_its_progress_before_sealing(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    shutil.copy(PYDICOM_FILES / "CT_small.dcm", tmp_path / "in" / "ct.dcm")
+    (tmp_path / "in" / "smile.jpg").write_bytes(PHOTO.data)
+    inputs = pipeline.collect_inputs([tmp_path / "in"])
+    events: list[tuple[str, int, int]] = []
+    request = SealRequest(
+        [age.X25519Identity.generate().recipient], deidentify=DeidentifyChoices("Case 12")
+    )
+    pipeline.seal(inputs, request, tmp_path, progress=lambda *event: events.append(event))
+    steps = [step for step, _, _ in events]
+    assert steps[0] == "de-identifying" and "sealing" in steps
+    assert steps.index("sealing") > max(i for i, s in enumerate(steps) if s == "de-identifying")
+    total = sum(item.size for item in inputs)
+    deidentifying = [(done, all_) for step, done, all_ in events if step == "de-identifying"]
+    assert deidentifying[-1] == (total, total)
+    assert [done for done, _ in deidentifying] == sorted(done for done, _ in deidentifying)

@@ -177,7 +177,8 @@ def seal(
     ``output.sealEach(key, nonces, plaintext, size)`` to be sealed with
     ``chacha20poly1305SealEach``; it is first called once the checks passed and
     sealing is under way; after an error result, discard what it received.
-    ``progress("sealing", done, total)`` counts input bytes, then
+    ``progress("de-identifying", done, total)`` counts the input bytes read to
+    de-identify them (when asked), ``progress("sealing", done, total)`` input bytes, then
     ``progress("making DICOM objects", done, total)`` the objects made of
     photos, scans and PDFs.
 

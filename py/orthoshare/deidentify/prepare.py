@@ -32,7 +32,7 @@ from ..bundle.sniff import SNIFF_SIZE, sniff
 from ..bundle.writer import Annotation, Details, InputFile
 from ..dicom.collect import CONVERTIBLE, deidentifier, read_for_deidentifying
 from ..errors import InputError, NoInputsError
-from ..records import DeidentifyChoices, Patient
+from ..records import ByteProgress, DeidentifyChoices, Patient
 from .names import NeutralNames
 from .originals import ALTERATIONS, CLEANABLE, NotCleanable, cleaned_pieces
 from .replay import Pieces, Replay
@@ -113,8 +113,12 @@ def prepare(
     choices: DeidentifyChoices,
     *,
     allow_mixed_patients: bool = False,
+    progress: ByteProgress | None = None,
 ) -> Prepared:
     """Prepare ``inputs`` to be sealed de-identified as ``choices`` says.
+
+    Each input is read once whole here, to learn its size once cleaned, and
+    again when it is sealed.
 
     Parameters
     ----------
@@ -127,6 +131,8 @@ def prepare(
     allow_mixed_patients : bool
         Whether DICOM inputs may name different patients (before they all get
         the one pseudonym).
+    progress : callable, optional
+        Called as ``progress(done, total)``, in bytes of the inputs read whole.
 
     Raises
     ------
@@ -143,9 +149,20 @@ def prepare(
     found: list[tuple[str, DicomIdentity]] = []
     identifiers = _identifiers_entered(details.patient)
     planned = []
+    total = sum(item.size for item in inputs)
+    done = 0
+
+    def read_whole(item: InputFile) -> None:
+        nonlocal done
+        done += item.size
+        if progress is not None:
+            progress(done, total)
+
     for item, annotation in zip(inputs, annotations, strict=True):
         entry, identity, seen = _look_at(item, annotation)
         planned.append(entry)
+        if entry.format != "dicom":
+            read_whole(item)
         if identity is not None:
             found.append((entry.name, identity))
             identifiers |= seen
@@ -179,6 +196,8 @@ def prepare(
         "face": choices.send_face_photos,
     }
     for entry, annotation in zip(planned, annotations, strict=True):
+        if entry.format == "dicom":
+            read_whole(entry.item)  # a DICOM object is read whole when it is measured
         withheld = [category for category in entry.reasons if not allowed[category]]
         if withheld:
             left_out[withheld[0]] += 1
