@@ -582,7 +582,8 @@ def test_each_action_of_the_table(deidentifier: DicomDeidentifier) -> None:
     assert ds.ReferringPhysicianName == ""  # Z
     assert ds.InstitutionName == "REMOVED"  # X/Z/D: a dummy
     assert ds.OperatorsName == "REMOVED"  # X/Z/D
-    assert ds.EncapsulatedDocument == b"\x00\x00"  # D, binary
+    # D in the table, but kept: the sender leaves a document out, or sends it knowingly.
+    assert ds.EncapsulatedDocument == b"%PDF-1.7 Doe Jane"
     assert ds.VerifyingOrganization == ""  # D, but empty: nothing to hide
     assert "OtherPatientIDsSequence" not in ds  # X
     assert (ds.PatientSex, ds.PatientWeight) == ("F", 61)  # K

@@ -67,6 +67,7 @@ _PATIENT_CHARACTERISTICS = ("113108", "Retain Patient Characteristics Option")
 _RESOLVED = {"X/Z": "Z", "Z/D": "D", "X/D": "D", "X/Z/D": "D", "X/Z/U*": "U"}
 
 _PATIENT_NAME, _PATIENT_ID, _BIRTH_DATE = 0x00100010, 0x00100020, 0x00100030
+_ENCAPSULATED_DOCUMENT = 0x00420011
 # Overlays (60xx): their data is removed (Table E.1-1), and an overlay without its
 # data breaks the Overlay Plane module, so its whole group goes.
 _OVERLAYS = range(0x6000, 0x6020, 2)
@@ -306,7 +307,7 @@ class DicomDeidentifier:
 
         Elements after the pixel data (data set trailing padding, digital
         signatures, private groups) are dropped. Values before it are read whole,
-        including an Encapsulated Document, whose content the profile replaces.
+        including an Encapsulated Document (sent whole: see :func:`burned_in_reason`).
 
         Parameters
         ----------
@@ -390,6 +391,11 @@ class DicomDeidentifier:
         is cleaned of identifiers too.
         """
         for tag in list(dataset.keys()):
+            if tag == _ENCAPSULATED_DOCUMENT:
+                # The table gives it a dummy, which leaves an object of nothing. No
+                # document can be cleaned: burned_in_reason says so, and the sender
+                # leaves it out, or sends it whole, knowingly.
+                continue
             rule = rule_for(tag)
             action = rule.action(self._options) if rule else "K"
             action = _RESOLVED.get(action, action)
