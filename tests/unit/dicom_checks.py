@@ -10,6 +10,7 @@ mesh is built here.
 
 from __future__ import annotations
 
+import shutil
 import struct
 import subprocess
 from collections.abc import Callable, Iterable
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pydicom
+import pytest
 from pydicom.dataset import Dataset
 from pydicom.encaps import generate_frames
 
@@ -83,6 +85,28 @@ def assert_dcmtk_reads(dcmtk: dict[str, str], path: Path) -> None:
     assert dump.returncode == 0 and "E:" not in dump.stderr, dump.stderr
     ftest = subprocess.run([dcmtk["dcmftest"], str(path)], capture_output=True, text=True)
     assert ftest.returncode == 0 and ftest.stdout.startswith("yes:"), ftest.stdout
+
+
+Tools = dict[str, str]
+
+
+def command_line_tools(names: Iterable[str], packages: str) -> Tools:
+    """The path of each command in ``names``; the test fails if one is not installed,
+    naming the Debian ``packages`` that have them."""
+    found = {}
+    for name in names:
+        path = shutil.which(name)
+        if path is None:
+            pytest.fail(f"`{name}` is not installed: install {packages}")
+        found[name] = path
+    return found
+
+
+def run_tool(command: list[str], data: bytes) -> bytes:
+    """What ``command`` writes when given ``data``; it must exit 0."""
+    result = subprocess.run(command, input=data, capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    return result.stdout
 
 
 # --------------------------------------------------------------------------- samples

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import io
 import random
-import shutil
 import struct
-import subprocess
 import tracemalloc
 import zlib
 from typing import BinaryIO, cast
 
 import pytest
+from dicom_checks import Tools, command_line_tools, run_tool
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,25 +31,11 @@ from orthoshare.deidentify.originals import (
 )
 from orthoshare.dicom.exif import orientation
 
-Tools = dict[str, str]
-
 
 @pytest.fixture(scope="session")
 def tools() -> Tools:
     """libjpeg-turbo's command-line tools: cjpeg makes the photos, djpeg decodes them."""
-    found = {}
-    for name in ("cjpeg", "djpeg"):
-        path = shutil.which(name)
-        if path is None:
-            pytest.fail(f"`{name}` is not installed: install libjpeg-turbo-progs")
-        found[name] = path
-    return found
-
-
-def run(command: list[str], data: bytes) -> bytes:
-    result = subprocess.run(command, input=data, capture_output=True, check=False)
-    assert result.returncode == 0, result.stderr.decode(errors="replace")
-    return result.stdout
+    return command_line_tools(("cjpeg", "djpeg"), "libjpeg-turbo-progs")
 
 
 def cleaned(fmt: str, data: bytes) -> bytes:
@@ -167,7 +152,7 @@ ENCODINGS = {
 def test_a_jpeg_loses_its_metadata_and_keeps_its_scans_byte_for_byte(
     tools: Tools, encoding: str
 ) -> None:
-    plain = run([tools["cjpeg"], *ENCODINGS[encoding]], picture(48, 40))
+    plain = run_tool([tools["cjpeg"], *ENCODINGS[encoding]], picture(48, 40))
     photo = phone_photo(plain, 6)
     assert all(text in photo for text in PLANTED)
 
@@ -179,12 +164,12 @@ def test_a_jpeg_loses_its_metadata_and_keeps_its_scans_byte_for_byte(
     assert jpeg.endswith(tables_and_scans(plain))
     assert markers_before_tables(jpeg) == [0xE0, 0xE1, 0xE2]
     assert ICC in jpeg
-    assert run([tools["djpeg"]], jpeg) == run([tools["djpeg"]], plain)
+    assert run_tool([tools["djpeg"]], jpeg) == run_tool([tools["djpeg"]], plain)
 
 
 @pytest.mark.parametrize("turned", range(1, 9))
 def test_the_exif_orientation_alone_survives_and_reads_back(tools: Tools, turned: int) -> None:
-    plain = run([tools["cjpeg"]], picture(16, 16))
+    plain = run_tool([tools["cjpeg"]], picture(16, 16))
 
     jpeg = cleaned("jpeg", phone_photo(plain, turned))
 
@@ -198,30 +183,30 @@ def test_the_exif_orientation_alone_survives_and_reads_back(tools: Tools, turned
 def test_a_camera_photo_gets_its_orientation_right_after_the_start_of_image(
     tools: Tools,
 ) -> None:
-    plain = run([tools["cjpeg"]], picture(16, 16))
+    plain = run_tool([tools["cjpeg"]], picture(16, 16))
     camera = plain[:2] + exif_segment(8) + tables_and_scans(plain)
 
     jpeg = cleaned("jpeg", camera)
 
     assert markers_before_tables(jpeg) == [0xE1]
     assert orientation(jpeg) == 8
-    assert run([tools["djpeg"]], jpeg) == run([tools["djpeg"]], plain)
+    assert run_tool([tools["djpeg"]], jpeg) == run_tool([tools["djpeg"]], plain)
 
 
 def test_the_adobe_segment_that_says_how_colours_are_coded_stays(tools: Tools) -> None:
     # cjpeg writes an RGB JPEG with Adobe's APP14 (transform 0) and no JFIF segment.
-    plain = run([tools["cjpeg"], "-rgb"], picture(48, 40))
+    plain = run_tool([tools["cjpeg"], "-rgb"], picture(48, 40))
     assert plain[2:4] == b"\xff\xee"
     photo = plain[:2] + exif_segment(1) + b"".join(DROPPED) + plain[2:] + AFTER_THE_IMAGE
 
     jpeg = cleaned("jpeg", photo)
 
     assert jpeg == plain
-    assert run([tools["djpeg"]], jpeg) == run([tools["djpeg"]], photo)
+    assert run_tool([tools["djpeg"]], jpeg) == run_tool([tools["djpeg"]], photo)
 
 
 def test_the_jfif_segment_stays_without_its_thumbnail(tools: Tools) -> None:
-    plain = run([tools["cjpeg"]], picture(16, 16))
+    plain = run_tool([tools["cjpeg"]], picture(16, 16))
 
     jpeg = cleaned("jpeg", phone_photo(plain, 1))
 
@@ -230,7 +215,7 @@ def test_the_jfif_segment_stays_without_its_thumbnail(tools: Tools) -> None:
 
 
 def test_every_truncated_jpeg_is_refused(tools: Tools) -> None:
-    photo = phone_photo(run([tools["cjpeg"]], picture(16, 16)), 6)
+    photo = phone_photo(run_tool([tools["cjpeg"]], picture(16, 16)), 6)
     end_of_image = len(photo) - len(AFTER_THE_IMAGE)
     assert photo[end_of_image - 2 : end_of_image] == b"\xff\xd9"
 
@@ -241,7 +226,7 @@ def test_every_truncated_jpeg_is_refused(tools: Tools) -> None:
 
 
 def test_a_jpeg_with_bytes_between_its_segments_is_refused(tools: Tools) -> None:
-    plain = run([tools["cjpeg"]], picture(16, 16))
+    plain = run_tool([tools["cjpeg"]], picture(16, 16))
 
     with pytest.raises(NotCleanable, match="markers are malformed"):
         cleaned("jpeg", plain[:2] + b"\x00" + plain[2:])
@@ -567,7 +552,7 @@ def test_a_line_too_long_to_hold_is_refused() -> None:
 @pytest.fixture(scope="session")
 def samples(tools: Tools) -> dict[str, bytes]:
     return {
-        "jpeg": phone_photo(run([tools["cjpeg"], "-progressive"], picture(32, 32)), 3),
+        "jpeg": phone_photo(run_tool([tools["cjpeg"], "-progressive"], picture(32, 32)), 3),
         "png": png_with_metadata(),
         "stl": binary_stl(20),
         "obj": OBJ,

@@ -10,7 +10,6 @@ JPEG's object does. Every tool must be installed: a missing one fails.
 
 from __future__ import annotations
 
-import shutil
 import struct
 import subprocess
 from collections.abc import Callable
@@ -18,7 +17,15 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from dicom_checks import JPEG_EXTENDED, Check, pydicom_frame, trim_to_eoi
+from dicom_checks import (
+    JPEG_EXTENDED,
+    Check,
+    Tools,
+    command_line_tools,
+    pydicom_frame,
+    run_tool,
+    trim_to_eoi,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydicom.encaps import generate_frames
@@ -31,25 +38,13 @@ from orthoshare.errors import ConversionError
 
 pytest_plugins = ["dicom_fixtures"]
 
-Tools = dict[str, str]
-
 
 @pytest.fixture(scope="session")
 def tools() -> Tools:
     """libjpeg-turbo's and DCMTK's command-line tools, the references of these tests."""
-    found = {}
-    for name in ("cjpeg", "djpeg", "jpegtran", "dcmj2pnm"):
-        path = shutil.which(name)
-        if path is None:
-            pytest.fail(f"`{name}` is not installed: install libjpeg-turbo-progs and dcmtk")
-        found[name] = path
-    return found
-
-
-def run(command: list[str], data: bytes) -> bytes:
-    result = subprocess.run(command, input=data, capture_output=True, check=False)
-    assert result.returncode == 0, result.stderr.decode(errors="replace")
-    return result.stdout
+    return command_line_tools(
+        ("cjpeg", "djpeg", "jpegtran", "dcmj2pnm"), "libjpeg-turbo-progs and dcmtk"
+    )
 
 
 def picture(width: int, height: int) -> bytes:
@@ -122,7 +117,7 @@ ENCODINGS = {
 
 def stored(tools: Tools, upright_jpeg: bytes, orientation: int) -> bytes:
     """The upright JPEG as a camera held that way stores it, with its EXIF orientation."""
-    turned = run([tools["jpegtran"], "-perfect", *STORED_AS[orientation]], upright_jpeg)
+    turned = run_tool([tools["jpegtran"], "-perfect", *STORED_AS[orientation]], upright_jpeg)
     # Big-endian EXIF for half of them, as some cameras write it.
     return with_segment(turned, 0xE1, exif_segment(orientation, "<>"[orientation % 2]))
 
@@ -132,14 +127,16 @@ def stored(tools: Tools, upright_jpeg: bytes, orientation: int) -> bytes:
 def test_each_exif_orientation_becomes_an_upright_picture(
     tools: Tools, encoding: str, orientation: int
 ) -> None:
-    upright_jpeg = run([tools["cjpeg"], "-quality", "90", *ENCODINGS[encoding]], picture(64, 48))
+    upright_jpeg = run_tool(
+        [tools["cjpeg"], "-quality", "90", *ENCODINGS[encoding]], picture(64, 48)
+    )
     jpeg = stored(tools, upright_jpeg, orientation)
     assert exif.orientation(jpeg) == orientation
-    expected = run([tools["djpeg"]], upright_jpeg)
+    expected = run_tool([tools["djpeg"]], upright_jpeg)
     # The picture looks different however it is stored, but upright.
-    assert (run([tools["djpeg"]], jpeg) == expected) == (orientation == 1)
+    assert (run_tool([tools["djpeg"]], jpeg) == expected) == (orientation == 1)
     turned = upright(jpeg, orientation)
-    assert run([tools["djpeg"]], turned.jpeg) == expected
+    assert run_tool([tools["djpeg"]], turned.jpeg) == expected
     assert (turned.orientation, turned.trimmed_columns, turned.trimmed_rows) == (orientation, 0, 0)
     if orientation == 1:
         assert turned.jpeg == jpeg and turned.description == ""
@@ -185,7 +182,9 @@ def test_each_exif_orientation_becomes_an_upright_object(
     encoding: str,
     orientation: int,
 ) -> None:
-    upright_jpeg = run([tools["cjpeg"], "-quality", "90", *ENCODINGS[encoding]], picture(64, 48))
+    upright_jpeg = run_tool(
+        [tools["cjpeg"], "-quality", "90", *ENCODINGS[encoding]], picture(64, 48)
+    )
     expected = upright_rendering(tools, upright_jpeg, study, placement, tmp_path)
     jpeg = stored(tools, upright_jpeg, orientation)
     checked = check(convert.photo_from_jpeg(jpeg, study, placement))
@@ -204,7 +203,7 @@ def test_each_exif_orientation_becomes_an_upright_object(
 def test_a_radiograph_stored_turned_becomes_upright(
     tools: Tools, study: Study, placement: Placement, check: Check, tmp_path: Path
 ) -> None:
-    upright_jpeg = run([tools["cjpeg"], "-grayscale"], picture(64, 48))
+    upright_jpeg = run_tool([tools["cjpeg"], "-grayscale"], picture(64, 48))
     expected = upright_rendering(tools, upright_jpeg, study, placement, tmp_path)
     jpeg = stored(tools, upright_jpeg, 8)
     checked = check(convert.radiograph(jpeg, "jpeg", "cephalometric", study, placement))
@@ -222,10 +221,12 @@ TRIMMED = {2: (6, 0), 3: (6, 13), 4: (0, 13), 5: (0, 0), 6: (13, 0), 7: (13, 6),
 def test_partial_blocks_that_would_move_to_the_left_or_top_are_trimmed(
     tools: Tools, orientation: int
 ) -> None:
-    jpeg = with_segment(run([tools["cjpeg"]], picture(70, 45)), 0xE1, exif_segment(orientation))
+    jpeg = with_segment(
+        run_tool([tools["cjpeg"]], picture(70, 45)), 0xE1, exif_segment(orientation)
+    )
     turned = upright(jpeg, orientation)
-    reference = run([tools["jpegtran"], "-trim", *SHOWN_BY[orientation]], jpeg)
-    assert run([tools["djpeg"]], turned.jpeg) == run([tools["djpeg"]], reference)
+    reference = run_tool([tools["jpegtran"], "-trim", *SHOWN_BY[orientation]], jpeg)
+    assert run_tool([tools["djpeg"]], turned.jpeg) == run_tool([tools["djpeg"]], reference)
     assert (turned.trimmed_columns, turned.trimmed_rows) == TRIMMED[orientation]
     columns, rows = TRIMMED[orientation]
     assert (f"{columns} pixel columns" in turned.description) == (columns > 0)
@@ -235,16 +236,16 @@ def test_partial_blocks_that_would_move_to_the_left_or_top_are_trimmed(
 @pytest.mark.parametrize("interval", ["1", "1B"])
 def test_restart_intervals_are_read(tools: Tools, interval: str) -> None:
     # One MCU row per interval, or one MCU.
-    jpeg = run([tools["cjpeg"], "-restart", interval], picture(64, 48))
+    jpeg = run_tool([tools["cjpeg"], "-restart", interval], picture(64, 48))
     assert b"\xff\xdd" in jpeg and b"\xff\xd0" in jpeg
-    reference = run([tools["jpegtran"], "-perfect", "-rotate", "90"], jpeg)
+    reference = run_tool([tools["jpegtran"], "-perfect", "-rotate", "90"], jpeg)
     turned = upright(with_segment(jpeg, 0xE1, exif_segment(6)), 6)
-    assert run([tools["djpeg"]], turned.jpeg) == run([tools["djpeg"]], reference)
+    assert run_tool([tools["djpeg"]], turned.jpeg) == run_tool([tools["djpeg"]], reference)
 
 
 def test_the_markers_that_still_hold_are_kept(tools: Tools) -> None:
     icc = b"ICC_PROFILE\x00\x01\x01" + bytes(range(40))
-    jpeg = run([tools["cjpeg"]], picture(64, 48))
+    jpeg = run_tool([tools["cjpeg"]], picture(64, 48))
     jpeg = with_segment(jpeg, 0xE2, icc)
     jpeg = with_segment(jpeg, 0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta/>")
     turned = upright(with_segment(jpeg, 0xE1, exif_segment(6)), 6).jpeg
@@ -256,7 +257,7 @@ def test_the_markers_that_still_hold_are_kept(tools: Tools) -> None:
 def test_an_extended_sequential_jpeg_stays_one(
     tools: Tools, study: Study, placement: Placement, check: Check
 ) -> None:
-    jpeg = stored(tools, run([tools["cjpeg"]], picture(64, 48)), 6)
+    jpeg = stored(tools, run_tool([tools["cjpeg"]], picture(64, 48)), 6)
     at = jpeg.index(b"\xff\xc0")
     extended = jpeg[:at] + b"\xff\xc1" + jpeg[at + 2 :]
     ds = check(convert.photo_from_jpeg(extended, study, placement)).dataset
@@ -267,11 +268,11 @@ def test_an_extended_sequential_jpeg_stays_one(
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
-        (lambda tools: run([tools["cjpeg"], "-progressive"], picture(64, 48)), "progressive"),
+        (lambda tools: run_tool([tools["cjpeg"], "-progressive"], picture(64, 48)), "progressive"),
         (lambda tools: trim_to_eoi(pydicom_frame("JPGExtended.dcm")), "12-bit"),
         # Orientation 6 mirrors the stored picture top to bottom: 12 rows
         # are less than the 16 of one MCU.
-        (lambda tools: run([tools["cjpeg"]], picture(64, 12)), "smaller than one MCU"),
+        (lambda tools: run_tool([tools["cjpeg"]], picture(64, 12)), "smaller than one MCU"),
     ],
 )
 def test_what_cannot_be_turned_is_kept_as_an_original(
@@ -284,11 +285,11 @@ def test_what_cannot_be_turned_is_kept_as_an_original(
 
 def test_an_orientation_beyond_1_to_8_is_an_error(tools: Tools) -> None:
     with pytest.raises(ValueError, match="EXIF orientation 9"):
-        upright(run([tools["cjpeg"]], picture(64, 48)), 9)
+        upright(run_tool([tools["cjpeg"]], picture(64, 48)), 9)
 
 
 def test_coded_data_cut_short_is_refused(tools: Tools) -> None:
-    jpeg = stored(tools, run([tools["cjpeg"]], picture(64, 48)), 6)
+    jpeg = stored(tools, run_tool([tools["cjpeg"]], picture(64, 48)), 6)
     scan = jpeg.index(b"\xff\xda")
     for end in (scan + 14, (scan + len(jpeg)) // 2, len(jpeg) - 40):
         with pytest.raises(ConversionError, match=r"cut short.*kept as an original only"):
@@ -298,7 +299,7 @@ def test_coded_data_cut_short_is_refused(tools: Tools) -> None:
 @pytest.fixture(scope="session")
 def sample(tools: Tools) -> bytes:
     """A small JPEG with a restart marker after each MCU, to be damaged."""
-    return run([tools["cjpeg"], "-restart", "1B"], picture(32, 16))
+    return run_tool([tools["cjpeg"], "-restart", "1B"], picture(32, 16))
 
 
 @settings(max_examples=150, deadline=None)
@@ -356,7 +357,9 @@ ORIENTATION_6 = (0x0112, 3, 1, 6)
 def test_damaged_exif_means_upright(
     tools: Tools, study: Study, placement: Placement, payload: bytes
 ) -> None:
-    jpeg = with_segment(run([tools["cjpeg"]], picture(64, 48)), 0xE1, b"Exif\x00\x00" + payload)
+    jpeg = with_segment(
+        run_tool([tools["cjpeg"]], picture(64, 48)), 0xE1, b"Exif\x00\x00" + payload
+    )
     assert exif.orientation(jpeg) == 1
     ds = convert.photo_from_jpeg(jpeg, study, placement)
     assert next(generate_frames(ds.PixelData, number_of_frames=1)) == unchanged(jpeg)
