@@ -103,7 +103,10 @@ def read(data: bytes, *, stop_before_pixels: bool = False) -> pydicom.FileDatase
 
 
 def deidentified(data: bytes, deidentifier: DicomDeidentifier, name: str = "scan.dcm") -> bytes:
-    return b"".join(deidentifier.file_pieces(io.BytesIO(data), len(data), name=name))
+    sent = deidentifier.deidentified_file(io.BytesIO(data), len(data), name=name)
+    pieces = b"".join(sent.pieces(io.BytesIO(data)))
+    assert len(pieces) == sent.size
+    return pieces
 
 
 def header_of(data: bytes) -> bytes:
@@ -745,20 +748,20 @@ def test_a_large_multiframe_file_streams_in_bounded_pieces(
             file.write(piece)
     size = path.stat().st_size
 
-    def pieces() -> Iterator[bytes]:
-        with path.open("rb") as file:
-            yield from deidentifier.file_pieces(file, size, name="large.dcm")
-
     start = time.perf_counter()
     tracemalloc.start()
-    # As the bundle writer does: a pass to learn the size, then one to store.
-    measured = sum(len(piece) for piece in pieces())
+    # As sealing does: the header made and the pixel data's size found once, without
+    # reading the pixels; then the file read in pieces to be stored.
+    with path.open("rb") as file:
+        sent = deidentifier.deidentified_file(file, size, name="large.dcm")
+    measured = sent.size
     pixels_at = measured - frames * len(frame)
     copied, at, largest = hashlib.sha256(), 0, 0
-    for piece in pieces():
-        largest = max(largest, len(piece))
-        copied.update(piece[max(0, pixels_at - at) :])
-        at += len(piece)
+    with path.open("rb") as file:
+        for piece in sent.pieces(file):
+            largest = max(largest, len(piece))
+            copied.update(piece[max(0, pixels_at - at) :])
+            at += len(piece)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     elapsed = time.perf_counter() - start

@@ -40,7 +40,7 @@ from .replay import Pieces, Replay
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-    from ..dicom.deidentify import DicomDeidentifier
+    from ..dicom.deidentify import DeidentifiedFile, DicomDeidentifier
     from ..dicom.identity import DicomIdentity
 
 #: The profile every DICOM object and the manifest name.
@@ -204,14 +204,18 @@ def prepare(
             continue
         parts = names.next(entry.kind, entry.format, entry.view)
         name = "/".join(parts)
-        pieces = _cleaning(entry, dicom)
-        if pieces is None:
+        if entry.format == "dicom":
+            assert dicom is not None  # made whenever there is a DICOM input
+            made = _deidentified(entry, dicom)
+            sent.append(CleanedInput(parts, made.size, _sent_as(entry.item, made)))
+            altered.append(Altered(name, _DICOM_ALTERED))
+        elif "uncleanable" in entry.reasons:
             sent.append(_AsItIs(parts, entry.item))
         else:
-            size = entry.cleaned_size
-            sent.append(CleanedInput(parts, _measure(pieces) if size is None else size, pieces))
-            how = _DICOM_ALTERED if entry.format == "dicom" else ALTERATIONS[entry.format]
-            altered.append(Altered(name, how))
+            assert entry.cleaned_size is not None  # measured when looked at
+            pieces = _cleaning_original(entry.item, entry.format)
+            sent.append(CleanedInput(parts, entry.cleaned_size, pieces))
+            altered.append(Altered(name, ALTERATIONS[entry.format]))
         sent_anyway += [Altered(name, why) for why in entry.reasons.values()]
         sent_annotations.append(annotation)
     if not sent:
@@ -302,21 +306,20 @@ def _look_at(
     return entry, identity, seen
 
 
-def _cleaning(entry: _Input, dicom: DicomDeidentifier | None) -> Callable[[], Pieces] | None:
-    """How to read ``entry`` cleaned, or None to send it as it is."""
-    item, fmt = entry.item, entry.format
-    if fmt == "dicom":
-        assert dicom is not None  # made whenever there is a DICOM input
-        clean_file = dicom.file_pieces
+def _deidentified(entry: _Input, dicom: DicomDeidentifier) -> DeidentifiedFile:
+    try:
+        with entry.item.open() as stream:
+            return dicom.deidentified_file(stream, entry.item.size, name=entry.name)
+    except OSError as e:
+        raise InputError(f"{entry.name}: {e.strerror or e}") from e
 
-        def deidentified() -> Pieces:
-            with item.open() as stream:
-                yield from clean_file(stream, item.size, name=entry.name)
 
-        return deidentified
-    if "uncleanable" not in entry.reasons:
-        return _cleaning_original(item, fmt)
-    return None
+def _sent_as(item: InputFile, made: DeidentifiedFile) -> Callable[[], Pieces]:
+    def deidentified() -> Pieces:
+        with item.open() as stream:
+            yield from made.pieces(stream)
+
+    return deidentified
 
 
 def _cleaning_original(item: InputFile, fmt: str) -> Callable[[], Pieces]:

@@ -6,9 +6,10 @@ Table E.1-1) to every attribute of a data set, in sequence items at every depth:
 attributes are removed, emptied, given a dummy value, kept, cleaned, or their UIDs
 replaced. The same secret maps each original UID to the same new one in every
 object of a bundle, so studies, series, frames of reference and references stay
-linked, and without the secret none can be traced back. :meth:`~DicomDeidentifier.file_pieces`
-does it to a whole Part 10 file as a stream: the header is parsed and written
-again, the pixel data is copied as it is read, a piece at a time.
+linked, and without the secret none can be traced back.
+:meth:`~DicomDeidentifier.deidentified_file` does it to a whole Part 10 file: the
+header is parsed and written again once, and the pixel data is copied as it is
+read, a piece at a time, each time the file is read.
 
 The table cannot see into pixels or documents: :func:`burned_in_reason` says when
 an object may show the patient's name there, so the sender can decide.
@@ -22,6 +23,7 @@ import re
 import struct
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import BinaryIO
 
@@ -175,6 +177,50 @@ _SEQUENCE_DELIMITER = 0xFFFEE0DD
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 
 
+@dataclass(frozen=True)
+class DeidentifiedFile:
+    """A DICOM file as it is sent de-identified (see
+    :meth:`DicomDeidentifier.deidentified_file`): its new header, made once, and
+    where its pixel data element begins in the original (None without one), with
+    the size that element is written in."""
+
+    name: str
+    original_size: int
+    header: bytes
+    pixels: int | None
+    pixel_size: int
+    encoding: tuple[bool, bool, bool]
+
+    @property
+    def size(self) -> int:
+        """The de-identified file's size in bytes."""
+        return len(self.header) + self.pixel_size
+
+    def pieces(self, stream: BinaryIO) -> Iterator[bytes]:
+        """The de-identified file, in pieces of at most :data:`PIECE` bytes: the header,
+        then the pixel data copied from ``stream`` (the original, at its first byte)
+        as it is read.
+
+        Raises
+        ------
+        InputError
+            If the original changed since it was read.
+        """
+        window = Window(stream, self.original_size)
+        window.begin()
+        for at in range(0, len(self.header), PIECE):
+            yield self.header[at : at + PIECE]
+        if self.pixels is None:
+            return
+        try:
+            window.seek(self.pixels)
+            yield from _pixel_pieces(window, *self.encoding)
+        except (PastEndError, ShrunkError, OSError):
+            raise InputError(
+                f"{self.name} is not a readable DICOM file: it changed while being read"
+            ) from None
+
+
 class DicomDeidentifier:
     """De-identifies the DICOM objects of one bundle, consistently.
 
@@ -293,17 +339,16 @@ class DicomDeidentifier:
             if instance or original:
                 meta.MediaStorageSOPInstanceUID = instance or self.uid(original)
 
-    def file_pieces(self, stream: BinaryIO, size: int, *, name: str) -> Iterator[bytes]:
-        """A DICOM Part 10 file, de-identified, in pieces of at most :data:`PIECE` bytes.
+    def deidentified_file(self, stream: BinaryIO, size: int, *, name: str) -> DeidentifiedFile:
+        """A DICOM Part 10 file as it is sent de-identified: its new header, and where
+        its pixel data lies, to be copied as it is read (:meth:`DeidentifiedFile.pieces`).
 
         The header (everything before the pixel data) is read whole with
         pydicom, de-identified with :meth:`clean`, and written again in the
-        file's own transfer syntax; the pixel data element is then copied from
-        ``stream`` as it is read, unchanged: native pixel data as one value,
-        encapsulated pixel data item by item, to its sequence delimiter. Memory
-        holds the header and one piece. A deflated file is read, cleaned and
-        written whole (such files are small). The same file gives the same bytes
-        every time, so the size can be learned from a first pass.
+        file's own transfer syntax; the pixel data element's items are found
+        (seeking over their values) to learn its size, and are copied later,
+        unchanged. A deflated file is read, cleaned and written whole (such
+        files are small).
 
         Elements after the pixel data (data set trailing padding, digital
         signatures, private groups) are dropped. Values before it are read whole,
@@ -313,24 +358,18 @@ class DicomDeidentifier:
         ----------
         stream : BinaryIO
             The file, seekable, positioned at its first byte; it is read up to
-            ``size`` bytes while the pieces are taken.
+            ``size`` bytes.
         size : int
             The file's size in bytes.
         name : str
             How to call the file in error messages.
-
-        Returns
-        -------
-        Iterator[bytes]
-            The de-identified file's bytes, in order.
 
         Raises
         ------
         InputError
             ``"<name> is not a readable DICOM file: <why>"``, as
             :func:`~orthoshare.dicom.header.read_header` says it, when the file is
-            not DICOM, is cut short or damaged (before the first piece), or
-            changed while being read (while the pieces are taken).
+            not DICOM, is cut short or damaged.
         """
         start = stream.tell()
         # Checks the whole file, pixel data included, and says what is wrong with it.
@@ -357,30 +396,18 @@ class DicomDeidentifier:
             implicit, little = _encoding(dataset)
             encoded = DicomBytesIO()
             dcmwrite(encoded, dataset, implicit_vr=implicit, little_endian=little)
-        pixels = window.tell() if window.left else None
         wide = int(dataset.get("BitsAllocated", 0) or 0) > 8
-        return self._pieces(window, pixels, encoded.getvalue(), (implicit, little, wide), name)
-
-    def _pieces(
-        self,
-        window: Window,
-        pixels: int | None,
-        header: bytes,
-        encoding: tuple[bool, bool, bool],
-        name: str,
-    ) -> Iterator[bytes]:
-        """The header's bytes, then the pixel data element at ``pixels`` copied from ``window``."""
-        for at in range(0, len(header), PIECE):
-            yield header[at : at + PIECE]
-        if pixels is None:
-            return
-        try:
-            window.seek(pixels)
-            yield from _pixel_element(window, *encoding)
-        except (PastEndError, ShrunkError, OSError):
-            raise InputError(
-                f"{name} is not a readable DICOM file: it changed while being read"
-            ) from None
+        encoding = (implicit, little, wide)
+        pixels, pixel_size = None, 0
+        if window.left:
+            pixels = window.tell()
+            try:
+                pixel_size = _pixel_size(window, *encoding)
+            except (PastEndError, ShrunkError, OSError):
+                raise InputError(
+                    f"{name} is not a readable DICOM file: it changed while being read"
+                ) from None
+        return DeidentifiedFile(name, size, encoded.getvalue(), pixels, pixel_size, encoding)
 
     def _clean(self, dataset: Dataset, scrub: _Scrub, *, cleaning: bool) -> None:
         """Apply the table to the elements of ``dataset``, and of its items.
@@ -713,8 +740,12 @@ def _encoding(dataset: Dataset) -> tuple[bool, bool]:
     return bool(implicit), little is not False
 
 
-def _pixel_element(window: Window, implicit: bool, little: bool, wide: bool) -> Iterator[bytes]:
-    """The pixel data element at the window's position, its header in the file's encoding."""
+def _pixel_layout(
+    window: Window, implicit: bool, little: bool, wide: bool
+) -> Iterator[bytes | int]:
+    """The pixel data element at the window's position, as it is written: its header
+    in the file's encoding (bytes), and the length of each value that follows (an
+    int), which the caller copies, or seeks over, before taking the next part."""
     endian = "<" if little else ">"
     head = window.read(8)
     group, element = struct.unpack(endian + "HH", head[:4])
@@ -730,7 +761,7 @@ def _pixel_element(window: Window, implicit: bool, little: bool, wide: bool) -> 
         vr = _FLOAT_PIXEL_VRS.get(tag, b"OW" if wide and length != _UNDEFINED_LENGTH else b"OB")
     yield head[:4] + (b"" if implicit else vr + b"\x00\x00") + struct.pack(endian + "I", length)
     if length != _UNDEFINED_LENGTH:
-        yield from _copy(window, length)
+        yield length
         return
     # Encapsulated: the items (offset table, fragments), each copied, to the delimiter.
     while True:
@@ -739,7 +770,24 @@ def _pixel_element(window: Window, implicit: bool, little: bool, wide: bool) -> 
         group, element, length = struct.unpack(endian + "HHI", item)
         if group << 16 | element == _SEQUENCE_DELIMITER:
             return
-        yield from _copy(window, length)
+        yield length
+
+
+def _pixel_size(window: Window, implicit: bool, little: bool, wide: bool) -> int:
+    size = 0
+    for part in _pixel_layout(window, implicit, little, wide):
+        if isinstance(part, int):
+            window.seek(part, 1)
+        size += part if isinstance(part, int) else len(part)
+    return size
+
+
+def _pixel_pieces(window: Window, implicit: bool, little: bool, wide: bool) -> Iterator[bytes]:
+    for part in _pixel_layout(window, implicit, little, wide):
+        if isinstance(part, int):
+            yield from _copy(window, part)
+        else:
+            yield part
 
 
 def _copy(window: Window, length: int) -> Iterator[bytes]:
