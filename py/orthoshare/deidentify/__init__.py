@@ -12,6 +12,6 @@ This package sits beside the pipeline: it builds on ``bundle`` and ``dicom``,
 and only the pipeline and the page's API import it.
 """
 
-from .prepare import METHOD, CleanedInput, Prepared, prepare, review
+from .prepare import METHOD, Prepared, SentInput, prepare, review
 
-__all__ = ["METHOD", "CleanedInput", "Prepared", "prepare", "review"]
+__all__ = ["METHOD", "Prepared", "SentInput", "prepare", "review"]

@@ -24,7 +24,8 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, BinaryIO
+from functools import partial
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..bundle.manifest import Altered, Deidentification
 from ..bundle.paths import readable
@@ -35,7 +36,7 @@ from ..errors import InputError, NoInputsError
 from ..records import ByteProgress, DeidentifyChoices, Patient
 from .names import NeutralNames
 from .originals import ALTERATIONS, CLEANABLE, NotCleanable, cleaned_pieces
-from .replay import Pieces, Replay
+from .pieces import Pieces, PiecesReader
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
@@ -64,15 +65,16 @@ _OFFSET_DAYS = (366, 3652)
 
 
 @dataclass(frozen=True)
-class CleanedInput:
-    """An input as it is sent: cleaned as it is read, under a neutral name (``parts``)."""
+class SentInput:
+    """An input as it is sent: under a neutral name (``parts``), read cleaned (or,
+    chosen knowingly, as it is), ``size`` bytes."""
 
     parts: tuple[str, ...]
     size: int
-    _pieces: Callable[[], Pieces]
+    _open: Callable[[], BinaryIO]
 
     def open(self) -> BinaryIO:
-        return Replay(self._pieces, self.size)  # type: ignore[return-value]
+        return self._open()
 
 
 @dataclass(frozen=True)
@@ -207,14 +209,14 @@ def prepare(
         if entry.format == "dicom":
             assert dicom is not None  # made whenever there is a DICOM input
             made = _deidentified(entry, dicom)
-            sent.append(CleanedInput(parts, made.size, _sent_as(entry.item, made)))
+            sent.append(SentInput(parts, made.size, partial(made.open, entry.item)))
             altered.append(Altered(name, _DICOM_ALTERED))
         elif "uncleanable" in entry.reasons:
-            sent.append(_AsItIs(parts, entry.item))
+            sent.append(SentInput(parts, entry.item.size, entry.item.open))
         else:
             assert entry.cleaned_size is not None  # measured when looked at
-            pieces = _cleaning_original(entry.item, entry.format)
-            sent.append(CleanedInput(parts, entry.cleaned_size, pieces))
+            opener = partial(_read_cleaned, entry.item, entry.format)
+            sent.append(SentInput(parts, entry.cleaned_size, opener))
             altered.append(Altered(name, ALTERATIONS[entry.format]))
         sent_anyway += [Altered(name, why) for why in entry.reasons.values()]
         sent_annotations.append(annotation)
@@ -292,7 +294,7 @@ def _look_at(
         reasons["uncleanable"] = f"a {sniffed.format} file cannot be cleaned with certainty"
     elif identity is None:
         try:
-            cleaned_size = _measure(_cleaning_original(item, sniffed.format))
+            cleaned_size = sum(len(piece) for piece in _cleaned(item, sniffed.format))
         except NotCleanable as e:
             reasons["uncleanable"] = f"this {sniffed.format} file cannot be cleaned: {e}"
     looks_like_photo = kind == "photo" or (identity is not None and view is not None)
@@ -314,39 +316,14 @@ def _deidentified(entry: _Input, dicom: DicomDeidentifier) -> DeidentifiedFile:
         raise InputError(f"{entry.name}: {e.strerror or e}") from e
 
 
-def _sent_as(item: InputFile, made: DeidentifiedFile) -> Callable[[], Pieces]:
-    def deidentified() -> Pieces:
-        with item.open() as stream:
-            yield from made.pieces(stream)
-
-    return deidentified
+def _cleaned(item: InputFile, fmt: str) -> Pieces:
+    """``item``, an original of format ``fmt``, cleaned as it is read."""
+    with item.open() as stream:
+        yield from cleaned_pieces(fmt, stream, item.size)
 
 
-def _cleaning_original(item: InputFile, fmt: str) -> Callable[[], Pieces]:
-    def original() -> Pieces:
-        with item.open() as stream:
-            yield from cleaned_pieces(fmt, stream, item.size)
-
-    return original
-
-
-def _measure(pieces: Callable[[], Pieces]) -> int:
-    return sum(len(piece) for piece in pieces())
-
-
-@dataclass(frozen=True)
-class _AsItIs:
-    """An input sent as it is, under a neutral name."""
-
-    parts: tuple[str, ...]
-    _item: InputFile
-
-    @property
-    def size(self) -> int:
-        return self._item.size
-
-    def open(self) -> BinaryIO:
-        return self._item.open()
+def _read_cleaned(item: InputFile, fmt: str) -> BinaryIO:
+    return cast(BinaryIO, PiecesReader(_cleaned(item, fmt)))
 
 
 def _options(choices: DeidentifyChoices) -> tuple[str, ...]:

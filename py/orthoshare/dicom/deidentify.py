@@ -22,10 +22,10 @@ import hmac
 import re
 import struct
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from pydicom import dcmread, dcmwrite
 from pydicom.datadict import dictionary_has_tag, dictionary_VR
@@ -38,7 +38,7 @@ from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
 from ..errors import InputError
-from ..records import PIECE, DeidentifyChoices
+from ..records import DeidentifyChoices, Readable
 from .confidentiality import rule_for
 from .header import PastEndError, ShrunkError, Window, read_header
 
@@ -180,45 +180,73 @@ _UNDEFINED_LENGTH = 0xFFFFFFFF
 @dataclass(frozen=True)
 class DeidentifiedFile:
     """A DICOM file as it is sent de-identified (see
-    :meth:`DicomDeidentifier.deidentified_file`): its new header, made once, and
-    where its pixel data element begins in the original (None without one), with
-    the size that element is written in."""
+    :meth:`DicomDeidentifier.deidentified_file`): its new header, made once (the
+    pixel data element's own tag, VR and length included), then the bytes of the
+    original that follow unchanged: the pixel data's value, or its items and their
+    delimiter, as ``(offset, length)`` in the original, or None without pixel data."""
 
-    name: str
-    original_size: int
     header: bytes
-    pixels: int | None
-    pixel_size: int
-    encoding: tuple[bool, bool, bool]
+    pixels: tuple[int, int] | None
 
     @property
     def size(self) -> int:
         """The de-identified file's size in bytes."""
-        return len(self.header) + self.pixel_size
+        return len(self.header) + (self.pixels[1] if self.pixels else 0)
 
-    def pieces(self, stream: BinaryIO) -> Iterator[bytes]:
-        """The de-identified file, in pieces of at most :data:`PIECE` bytes: the header,
-        then the pixel data copied from ``stream`` (the original, at its first byte)
-        as it is read.
+    def open(self, original: Readable) -> BinaryIO:
+        """The de-identified file as a seekable stream, its pixel data read from
+        ``original`` as it is read: seeking costs nothing, and memory holds the
+        header and what one read asks for."""
+        return cast(BinaryIO, _Spliced(self.header, original, self.pixels))
 
-        Raises
-        ------
-        InputError
-            If the original changed since it was read.
-        """
-        window = Window(stream, self.original_size)
-        window.begin()
-        for at in range(0, len(self.header), PIECE):
-            yield self.header[at : at + PIECE]
-        if self.pixels is None:
-            return
-        try:
-            window.seek(self.pixels)
-            yield from _pixel_pieces(window, *self.encoding)
-        except (PastEndError, ShrunkError, OSError):
-            raise InputError(
-                f"{self.name} is not a readable DICOM file: it changed while being read"
-            ) from None
+
+class _Spliced:
+    """``head``, then ``length`` bytes of ``original`` from ``offset``: one stream."""
+
+    def __init__(self, head: bytes, original: Readable, pixels: tuple[int, int] | None) -> None:
+        self._head = head
+        self._offset, self._length = pixels or (0, 0)
+        self._source = original.open() if pixels else None
+        self._size = len(head) + self._length
+        self._pos = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        if self._pos >= self._size:
+            return b""
+        end = self._size if size is None or size < 0 else min(self._pos + size, self._size)
+        out = self._head[self._pos : end]
+        if end > len(self._head) and self._source is not None:
+            at = max(self._pos, len(self._head)) - len(self._head)
+            self._source.seek(self._offset + at)
+            out += self._source.read(end - len(self._head) - at)
+        self._pos += len(out)
+        return out
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        target = (0, self._pos, self._size)[whence] + offset
+        if target < 0:
+            raise ValueError("negative seek position")
+        self._pos = target
+        return target
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+
+    def __enter__(self) -> _Spliced:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class DicomDeidentifier:
@@ -341,7 +369,7 @@ class DicomDeidentifier:
 
     def deidentified_file(self, stream: BinaryIO, size: int, *, name: str) -> DeidentifiedFile:
         """A DICOM Part 10 file as it is sent de-identified: its new header, and where
-        its pixel data lies, to be copied as it is read (:meth:`DeidentifiedFile.pieces`).
+        its pixel data lies, to be copied as it is read (:meth:`DeidentifiedFile.open`).
 
         The header (everything before the pixel data) is read whole with
         pydicom, de-identified with :meth:`clean`, and written again in the
@@ -396,18 +424,17 @@ class DicomDeidentifier:
             implicit, little = _encoding(dataset)
             encoded = DicomBytesIO()
             dcmwrite(encoded, dataset, implicit_vr=implicit, little_endian=little)
+        header = encoded.getvalue()
+        if not window.left:
+            return DeidentifiedFile(header, None)
         wide = int(dataset.get("BitsAllocated", 0) or 0) > 8
-        encoding = (implicit, little, wide)
-        pixels, pixel_size = None, 0
-        if window.left:
-            pixels = window.tell()
-            try:
-                pixel_size = _pixel_size(window, *encoding)
-            except (PastEndError, ShrunkError, OSError):
-                raise InputError(
-                    f"{name} is not a readable DICOM file: it changed while being read"
-                ) from None
-        return DeidentifiedFile(name, size, encoded.getvalue(), pixels, pixel_size, encoding)
+        try:
+            element, pixels = _pixel_data(window, implicit, little, wide)
+        except (PastEndError, ShrunkError, OSError):
+            raise InputError(
+                f"{name} is not a readable DICOM file: it changed while being read"
+            ) from None
+        return DeidentifiedFile(header + element, pixels)
 
     def _clean(self, dataset: Dataset, scrub: _Scrub, *, cleaning: bool) -> None:
         """Apply the table to the elements of ``dataset``, and of its items.
@@ -740,12 +767,13 @@ def _encoding(dataset: Dataset) -> tuple[bool, bool]:
     return bool(implicit), little is not False
 
 
-def _pixel_layout(
+def _pixel_data(
     window: Window, implicit: bool, little: bool, wide: bool
-) -> Iterator[bytes | int]:
-    """The pixel data element at the window's position, as it is written: its header
-    in the file's encoding (bytes), and the length of each value that follows (an
-    int), which the caller copies, or seeks over, before taking the next part."""
+) -> tuple[bytes, tuple[int, int]]:
+    """The pixel data element at the window's position: its own header as it is
+    written (in the file's encoding), and where what follows it lies in the window,
+    ``(offset, length)``: its value, or its items and their delimiter, found by
+    seeking over their values."""
     endian = "<" if little else ">"
     head = window.read(8)
     group, element = struct.unpack(endian + "HH", head[:4])
@@ -759,39 +787,15 @@ def _pixel_layout(
         (length,) = struct.unpack(endian + "I", head[4:8])
         # The VR pydicom would give it (PS3.5 8.2): OB when encapsulated or 8-bit.
         vr = _FLOAT_PIXEL_VRS.get(tag, b"OW" if wide and length != _UNDEFINED_LENGTH else b"OB")
-    yield head[:4] + (b"" if implicit else vr + b"\x00\x00") + struct.pack(endian + "I", length)
+    written = head[:4] + (b"" if implicit else vr + b"\x00\x00") + struct.pack(endian + "I", length)
+    start = window.tell()
     if length != _UNDEFINED_LENGTH:
-        yield length
-        return
-    # Encapsulated: the items (offset table, fragments), each copied, to the delimiter.
-    while True:
-        item = window.read(8)
-        yield item
-        group, element, length = struct.unpack(endian + "HHI", item)
-        if group << 16 | element == _SEQUENCE_DELIMITER:
-            return
-        yield length
-
-
-def _pixel_size(window: Window, implicit: bool, little: bool, wide: bool) -> int:
-    size = 0
-    for part in _pixel_layout(window, implicit, little, wide):
-        if isinstance(part, int):
-            window.seek(part, 1)
-        size += part if isinstance(part, int) else len(part)
-    return size
-
-
-def _pixel_pieces(window: Window, implicit: bool, little: bool, wide: bool) -> Iterator[bytes]:
-    for part in _pixel_layout(window, implicit, little, wide):
-        if isinstance(part, int):
-            yield from _copy(window, part)
-        else:
-            yield part
-
-
-def _copy(window: Window, length: int) -> Iterator[bytes]:
-    while length:
-        piece = window.read(min(length, PIECE))
-        length -= len(piece)
-        yield piece
+        window.seek(length, 1)
+    else:
+        # Encapsulated: the items (offset table, fragments), to the delimiter.
+        while True:
+            group, element, length = struct.unpack(endian + "HHI", window.read(8))
+            if group << 16 | element == _SEQUENCE_DELIMITER:
+                break
+            window.seek(length, 1)
+    return written, (start, window.tell() - start)

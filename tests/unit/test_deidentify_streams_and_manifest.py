@@ -1,75 +1,69 @@
-"""The pieces de-identified sending rests on: a stream made again when it must go back,
-and manifests that say how the records were de-identified."""
+"""The pieces de-identified sending rests on: streams of cleaned inputs, and manifests
+that say how the records were de-identified."""
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 from collections.abc import Generator
 
+import pydicom
 import pytest
+from dicom_checks import PYDICOM_FILES
 
 from orthoshare.bundle.cover import render_cover
 from orthoshare.bundle.manifest import Altered, Deidentification, Entry, Manifest
-from orthoshare.deidentify import replay
-from orthoshare.deidentify.replay import Replay
+from orthoshare.deidentify.pieces import PiecesReader
+from orthoshare.dicom.deidentify import DicomDeidentifier
 from orthoshare.errors import ManifestError
-from orthoshare.records import Party, Patient
+from orthoshare.records import BytesInput, DeidentifyChoices, Party, Patient
 
 DATA = bytes(range(256)) * 400  # 102 400 bytes
 
 
-class Counted:
-    """Pieces of DATA, counting how often they were made from the start."""
-
-    def __init__(self, piece: int) -> None:
-        self.piece, self.starts = piece, 0
-
-    def __call__(self) -> Generator[bytes, None, None]:
-        self.starts += 1
-        for at in range(0, len(DATA), self.piece):
-            yield DATA[at : at + self.piece]
+def pieces_of(data: bytes, size: int, closed: list[bool]) -> Generator[bytes, None, None]:
+    try:
+        for at in range(0, len(data), size):
+            yield data[at : at + size]
+    finally:
+        closed.append(True)
 
 
-def test_a_replayed_stream_reads_every_byte_in_order() -> None:
-    stream = Replay(Counted(1000), len(DATA))
-    assert stream.read(7) + stream.read(70_000) + stream.read() == DATA
-    assert stream.read(10) == b""
+@pytest.mark.parametrize("piece", [1, 999, 4096, len(DATA)])
+def test_a_pieces_reader_reads_every_byte_in_order_whatever_the_reads(piece: int) -> None:
+    closed: list[bool] = []
+    with PiecesReader(pieces_of(DATA, piece, closed)) as stream:
+        assert stream.read(7) + stream.read(70_000) + stream.read() == DATA
+        assert stream.read(10) == b""
+    assert closed == [True]
 
 
-def test_seeking_back_into_the_start_kept_does_not_make_the_pieces_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(replay, "KEEP", 10_000)
-    made = Counted(1000)
-    stream = Replay(made, len(DATA))
-    stream.read(5000)
-    stream.seek(0)
-    assert stream.read(5000) == DATA[:5000]
-    assert made.starts == 1
+def test_a_pieces_reader_closed_early_closes_what_makes_its_pieces() -> None:
+    closed: list[bool] = []
+    with PiecesReader(pieces_of(DATA, 1000, closed)) as stream:
+        assert stream.read(1500) == DATA[:1500]
+    assert closed == [True]
 
 
-def test_seeking_back_past_the_start_kept_makes_the_pieces_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(replay, "KEEP", 10_000)
-    made = Counted(1000)
-    stream = Replay(made, len(DATA))
-    stream.seek(50_000)
-    assert stream.read(100) == DATA[50_000:50_100]
-    stream.seek(20_000)
-    assert stream.tell() == 20_000
-    assert stream.read(30_000) == DATA[20_000:50_000]
-    assert made.starts == 2
-    stream.seek(-10, 2)
-    assert stream.read() == DATA[-10:]
-
-
-def test_the_start_kept_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(replay, "KEEP", 10_000)
-    stream = Replay(Counted(4096), len(DATA))
-    assert stream.read() == DATA
-    assert len(stream._kept) <= 10_000
+@pytest.mark.parametrize("name", ["CT_small.dcm", "JPEG2000.dcm", "MR_small_bigendian.dcm"])
+def test_a_deidentified_file_reads_alike_from_anywhere_it_is_sought(name: str) -> None:
+    data = (PYDICOM_FILES / name).read_bytes()
+    deidentifier = DicomDeidentifier(
+        DeidentifyChoices("Case 12"), date_offset_days=-400, uid_secret=bytes(range(32))
+    )
+    sent = deidentifier.deidentified_file(io.BytesIO(data), len(data), name=name)
+    with sent.open(BytesInput(data)) as stream:
+        whole = stream.read()
+        assert (
+            len(whole) == sent.size and pydicom.dcmread(io.BytesIO(whole)).PatientName == "Case 12"
+        )
+        for at, count in ((0, 10), (len(sent.header) - 3, 50), (sent.size - 5, 100), (300, 1)):
+            stream.seek(at)
+            assert stream.read(count) == whole[at : at + count]
+            assert stream.tell() == min(at + count, sent.size)
+        stream.seek(0, 2)
+        assert stream.read() == b""
 
 
 def sample_manifest() -> Manifest:
