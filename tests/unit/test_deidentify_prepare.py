@@ -149,3 +149,18 @@ def test_de_identifying_reports_its_progress_before_sealing(tmp_path: Path) -> N
     deidentifying = [(done, all_) for step, done, all_ in events if step == "de-identifying"]
     assert deidentifying[-1] == (total, total)
     assert [done for done, _ in deidentifying] == sorted(done for done, _ in deidentifying)
+
+
+def test_a_dicom_photograph_without_a_view_may_show_the_face() -> None:
+    import io
+
+    import pydicom
+
+    photograph = pydicom.dcmread(PYDICOM_FILES / "CT_small.dcm")
+    photograph.Modality = "XC"
+    encoded = io.BytesIO()
+    photograph.save_as(encoded)
+    (reasons,) = review([BytesInput(encoded.getvalue(), ("photo.dcm",))])
+    assert reasons == {"face": "a photo without a view may show the face"}
+    (reasons,) = review([BytesInput((PYDICOM_FILES / "CT_small.dcm").read_bytes(), ("ct.dcm",))])
+    assert reasons == {}

@@ -14,8 +14,9 @@ and decides for each, by its content and the sender's choices:
   and said to be, unless the sender leaves such photos out.
 
 Every file sent gets a neutral name (:mod:`orthoshare.deidentify.names`).
-Nothing is held whole: a cleaned input is cleaned again each time it is read,
-the same way, since the UIDs' mapping and the date offset are fixed for the bundle.
+Nothing is held whole: a DICOM object's new header is made here and kept (some
+kilobytes), its pixel data read from the original as it is sealed; a photo or a
+scan is cleaned again, the same way, each time it is read.
 """
 
 from __future__ import annotations
@@ -119,8 +120,9 @@ def prepare(
 ) -> Prepared:
     """Prepare ``inputs`` to be sealed de-identified as ``choices`` says.
 
-    Each input is read once whole here, to learn its size once cleaned, and
-    again when it is sealed.
+    Each photo and scan is read once whole here, to learn its size once cleaned,
+    and each DICOM object's header to make its new one; all are read again
+    when they are sealed.
 
     Parameters
     ----------
@@ -134,7 +136,7 @@ def prepare(
         Whether DICOM inputs may name different patients (before they all get
         the one pseudonym).
     progress : callable, optional
-        Called as ``progress(done, total)``, in bytes of the inputs read whole.
+        Called as ``progress(done, total)``, in bytes of the inputs done.
 
     Raises
     ------
@@ -154,7 +156,7 @@ def prepare(
     total = sum(item.size for item in inputs)
     done = 0
 
-    def read_whole(item: InputFile) -> None:
+    def finished(item: InputFile) -> None:
         nonlocal done
         done += item.size
         if progress is not None:
@@ -164,7 +166,7 @@ def prepare(
         entry, identity, seen = _look_at(item, annotation)
         planned.append(entry)
         if entry.format != "dicom":
-            read_whole(item)
+            finished(item)
         if identity is not None:
             found.append((entry.name, identity))
             identifiers |= seen
@@ -198,17 +200,18 @@ def prepare(
         "face": choices.send_face_photos,
     }
     for entry, annotation in zip(planned, annotations, strict=True):
-        if entry.format == "dicom":
-            read_whole(entry.item)  # a DICOM object is read whole when it is measured
         withheld = [category for category in entry.reasons if not allowed[category]]
         if withheld:
             left_out[withheld[0]] += 1
+            if entry.format == "dicom":
+                finished(entry.item)
             continue
         parts = names.next(entry.kind, entry.format, entry.view)
         name = "/".join(parts)
         if entry.format == "dicom":
             assert dicom is not None  # made whenever there is a DICOM input
             made = _deidentified(entry, dicom)
+            finished(entry.item)
             sent.append(SentInput(parts, made.size, partial(made.open, entry.item)))
             altered.append(Altered(name, _DICOM_ALTERED))
         elif "uncleanable" in entry.reasons:
@@ -297,7 +300,10 @@ def _look_at(
             cleaned_size = sum(len(piece) for piece in _cleaned(item, sniffed.format))
         except NotCleanable as e:
             reasons["uncleanable"] = f"this {sniffed.format} file cannot be cleaned: {e}"
-    looks_like_photo = kind == "photo" or (identity is not None and view is not None)
+    # A DICOM photograph (XC) names a view only if its maker knew ADA-1100.
+    looks_like_photo = kind == "photo" or (
+        identity is not None and (view is not None or identity.modality == "XC")
+    )
     if looks_like_photo and (view is None or view.startswith("EV")):
         reasons["face"] = (
             f"an extraoral photo ({view}) shows the face"
