@@ -26,7 +26,7 @@ from orthoshare.deidentify import originals
 from orthoshare.deidentify.originals import (
     ALTERATIONS,
     CLEANABLE,
-    NotCleanable,
+    NotCleanableError,
     cleaned_pieces,
 )
 from orthoshare.dicom.exif import orientation
@@ -220,7 +220,7 @@ def test_every_truncated_jpeg_is_refused(tools: Tools) -> None:
     assert photo[end_of_image - 2 : end_of_image] == b"\xff\xd9"
 
     for length in range(end_of_image):
-        with pytest.raises(NotCleanable):
+        with pytest.raises(NotCleanableError):
             cleaned("jpeg", photo[:length])
     assert cleaned("jpeg", photo[:end_of_image]) == cleaned("jpeg", photo)
 
@@ -228,7 +228,7 @@ def test_every_truncated_jpeg_is_refused(tools: Tools) -> None:
 def test_a_jpeg_with_bytes_between_its_segments_is_refused(tools: Tools) -> None:
     plain = run_tool([tools["cjpeg"]], picture(16, 16))
 
-    with pytest.raises(NotCleanable, match="markers are malformed"):
+    with pytest.raises(NotCleanableError, match="markers are malformed"):
         cleaned("jpeg", plain[:2] + b"\x00" + plain[2:])
 
 
@@ -298,7 +298,7 @@ def test_a_png_chunk_with_a_wrong_crc_is_refused_even_one_that_would_go() -> Non
     png = png_with_metadata()
     damaged = png.replace(b"PNG-AUTHOR", b"PNG-AUTHOX")
 
-    with pytest.raises(NotCleanable, match="tEXt chunk is damaged"):
+    with pytest.raises(NotCleanableError, match="tEXt chunk is damaged"):
         cleaned("png", damaged)
 
 
@@ -307,7 +307,7 @@ def test_every_truncated_png_is_refused() -> None:
     end = png.index(b"PNG-AFTER-IEND")
 
     for length in range(end):
-        with pytest.raises(NotCleanable):
+        with pytest.raises(NotCleanableError):
             cleaned("png", png[:length])
     assert cleaned("png", png[:end]) == cleaned("png", png)
 
@@ -315,7 +315,7 @@ def test_every_truncated_png_is_refused() -> None:
 def test_a_png_with_an_unknown_critical_chunk_is_refused() -> None:
     png = PNG_SIGNATURE + PNG_KEPT[0] + chunk(b"CRIT", b"?") + b"".join(PNG_KEPT[-3:])
 
-    with pytest.raises(NotCleanable, match="critical chunk of unknown meaning"):
+    with pytest.raises(NotCleanableError, match="critical chunk of unknown meaning"):
         cleaned("png", png)
 
 
@@ -497,7 +497,7 @@ def test_an_obj_loses_comments_and_names_its_objects_and_groups_by_number() -> N
 def test_an_obj_comment_or_name_continued_on_the_next_line_is_refused(statement: bytes) -> None:
     obj = b"v 0 0 0\n" + statement + b"PATIENT-NAME\nv 1 0 0\n"
 
-    with pytest.raises(NotCleanable, match="continues on the next line"):
+    with pytest.raises(NotCleanableError, match="continues on the next line"):
         cleaned("obj", obj)
 
 
@@ -515,7 +515,7 @@ def test_a_ply_loses_its_header_notes_and_keeps_its_body() -> None:
 def test_a_ply_without_the_end_of_its_header_is_refused() -> None:
     header = PLY[: PLY.index(b"end_header")]
 
-    with pytest.raises(NotCleanable, match="no end_header line"):
+    with pytest.raises(NotCleanableError, match="no end_header line"):
         cleaned("ply", header)
 
 
@@ -537,12 +537,12 @@ def test_lines_split_across_pieces_are_cleaned_as_whole_lines(
 
 
 def test_text_that_holds_binary_bytes_is_refused() -> None:
-    with pytest.raises(NotCleanable, match="bytes that text never has"):
+    with pytest.raises(NotCleanableError, match="bytes that text never has"):
         cleaned("obj", b"v 0 0 0\n# PATIENT\x00NAME\n")
 
 
 def test_a_line_too_long_to_hold_is_refused() -> None:
-    with pytest.raises(NotCleanable, match="longer than 1 MiB"):
+    with pytest.raises(NotCleanableError, match="longer than 1 MiB"):
         cleaned("obj", b"# " + b"x" * (2 << 20) + b"\nv 0 0 0\n")
 
 
@@ -595,7 +595,7 @@ def test_a_damaged_file_is_cleaned_for_good_or_refused_with_a_reason(
 
     try:
         clean = cleaned(fmt, damaged)
-    except NotCleanable as refused:
+    except NotCleanableError as refused:
         reason = str(refused)
         assert reason[:1].islower()
         assert not reason.endswith(".")
@@ -610,11 +610,11 @@ def test_a_file_shorter_than_its_stated_size_is_refused(
 ) -> None:
     data = samples[fmt]
 
-    with pytest.raises(NotCleanable, match="ends before its stated size"):
+    with pytest.raises(NotCleanableError, match="ends before its stated size"):
         b"".join(cleaned_pieces(fmt, io.BytesIO(data), len(data) + 1))
 
 
 def test_a_format_without_cleaning_is_a_plain_value_error_at_once() -> None:
     with pytest.raises(ValueError, match="no cleaning is known for 'heic' files") as raised:
         cleaned_pieces("heic", io.BytesIO(b""), 0)
-    assert not isinstance(raised.value, NotCleanable)
+    assert not isinstance(raised.value, NotCleanableError)

@@ -21,6 +21,7 @@ from orthoshare import age, errors, pipeline
 from orthoshare.bundle.manifest import Manifest
 from orthoshare.bundle.paths import check_member_name
 from orthoshare.bundle.writer import Annotation, Details, write_bundle
+from orthoshare.deidentify.originals import NotCleanableError, cleaned_pieces
 from orthoshare.dicom import convert
 from orthoshare.dicom.collect import DicomPart, read_identity
 from orthoshare.dicom.fileset import FileSetBuilder
@@ -114,6 +115,12 @@ CAUSES: list[tuple[str, Callable[[Path], object], type[OrthoshareError], str]] =
         lambda tmp: convert.check_image_head("jpeg", with_sof(baseline_jpeg(), 0xC2), photo=True),
         errors.ConversionError,
         "sealed as it is",
+    ),
+    (
+        "a photo that cannot be cleaned",
+        lambda tmp: list(cleaned_pieces("png", io.BytesIO(b"\x89PNG\r\n\x1a\n"), 8)),
+        NotCleanableError,
+        "leave the file out",
     ),
     ("too many files", lambda tmp: too_many(), errors.TooManyFilesError, "several sealed files"),
     (

@@ -13,7 +13,7 @@ Cleaning is by keeping what is known, not by removing what is known to be
 bad: a JPEG segment or a PNG chunk is kept only if it defines how the pixels
 look, since a segment of unknown purpose may hold anything. A file whose
 metadata cannot be removed with certainty (malformed, truncated, or of a
-structure the rules here cannot follow) raises :class:`NotCleanable`, and the
+structure the rules here cannot follow) raises :class:`NotCleanableError`, and the
 caller leaves it out rather than send it as it is.
 """
 
@@ -27,14 +27,21 @@ from itertools import chain
 from typing import BinaryIO
 
 from ..dicom.exif import orientation
+from ..errors import InputError
 from ..records import PIECE
 
-__all__ = ["ALTERATIONS", "CLEANABLE", "NotCleanable", "cleaned_pieces"]
+__all__ = ["ALTERATIONS", "CLEANABLE", "NotCleanableError", "cleaned_pieces"]
 
 
 # Named as the callers and the manifest speak of such a file, not "...Error".
-class NotCleanable(ValueError):  # noqa: N818
-    """This file's metadata cannot be removed with certainty (the message says why)."""
+class NotCleanableError(InputError):
+    """This file's metadata cannot be removed with certainty (the detail says why).
+
+    Preparing to seal de-identified catches it, and the file is then one that
+    cannot be cleaned; raised while sealing, the file changed since."""
+
+    summary = "a file cannot be cleaned of what identifies the patient"
+    hint = "leave the file out, or check it is not being written to and seal again"
 
 
 #: What was done to each cleaned format, one plain sentence for the manifest and cover sheet.
@@ -83,7 +90,7 @@ def cleaned_pieces(fmt: str, stream: BinaryIO, size: int) -> Iterator[bytes]:
     ------
     ValueError
         At once, if ``fmt`` is not in :data:`CLEANABLE`.
-    NotCleanable
+    NotCleanableError
         While iterating, if the file is truncated or malformed, or its metadata
         cannot be removed with certainty.
 
@@ -126,7 +133,7 @@ def _pieces(stream: BinaryIO, size: int) -> Iterator[bytes]:
         while len(piece) < wanted:
             more = stream.read(wanted - len(piece))
             if not more:
-                raise NotCleanable("the file ends before its stated size")
+                raise NotCleanableError("the file ends before its stated size")
             piece += more
         left -= wanted
         yield bytes(piece)
@@ -153,17 +160,17 @@ _JFIF_WITHOUT_THUMBNAIL = 14
 def _jpeg(stream: BinaryIO, size: int) -> Iterator[bytes]:
     jpeg = b"".join(_pieces(stream, size))
     if not jpeg.startswith(b"\xff\xd8"):
-        raise NotCleanable("the jpeg has no start-of-image marker")
+        raise NotCleanableError("the jpeg has no start-of-image marker")
     kept = [jpeg[:2]]
     at = 2
     while True:
         if jpeg[at : at + 1] != b"\xff":
-            raise NotCleanable("the jpeg's markers are malformed")
+            raise NotCleanableError("the jpeg's markers are malformed")
         # Any number of 0xFF fill bytes may precede a marker.
         while jpeg[at : at + 1] == b"\xff":
             at += 1
         if at >= len(jpeg):
-            raise NotCleanable("the jpeg is truncated")
+            raise NotCleanableError("the jpeg is truncated")
         marker = jpeg[at]
         at += 1
         if marker == _EOI:
@@ -173,11 +180,11 @@ def _jpeg(stream: BinaryIO, size: int) -> Iterator[bytes]:
             kept.append(bytes((0xFF, marker)))
             continue
         if marker in (_SOI, 0x00):
-            raise NotCleanable("the jpeg's markers are malformed")
+            raise NotCleanableError("the jpeg's markers are malformed")
         length = int.from_bytes(jpeg[at : at + 2], "big")
         end = at + length
         if length < 2 or end > len(jpeg):
-            raise NotCleanable("the jpeg is truncated or a segment length is invalid")
+            raise NotCleanableError("the jpeg is truncated or a segment length is invalid")
         if marker == _SOS:
             end = _scan_end(jpeg, end)
             kept.append(jpeg[at - 2 : end])
@@ -218,7 +225,7 @@ def _scan_end(jpeg: bytes, at: int) -> int:
     while True:
         at = jpeg.find(b"\xff", at)
         if at < 0 or at + 1 >= len(jpeg):
-            raise NotCleanable("the jpeg is truncated")
+            raise NotCleanableError("the jpeg is truncated")
         following = jpeg[at + 1]
         if following == 0xFF:
             at += 1
@@ -251,7 +258,7 @@ _PNG_LONGEST_CHUNK = (1 << 31) - 1
 def _png(stream: BinaryIO, size: int) -> Iterator[bytes]:
     png = b"".join(_pieces(stream, size))
     if not png.startswith(_PNG_SIGNATURE):
-        raise NotCleanable("the png signature is missing")
+        raise NotCleanableError("the png signature is missing")
     view = memoryview(png)
     yield _PNG_SIGNATURE
     at = len(_PNG_SIGNATURE)
@@ -259,17 +266,17 @@ def _png(stream: BinaryIO, size: int) -> Iterator[bytes]:
         length = int.from_bytes(png[at : at + 4], "big")
         end = at + 12 + length
         if at + 12 > len(png) or length > _PNG_LONGEST_CHUNK or end > len(png):
-            raise NotCleanable("the png is truncated or a chunk length is invalid")
+            raise NotCleanableError("the png is truncated or a chunk length is invalid")
         kind = png[at + 4 : at + 8]
         name = kind.decode("latin-1")
         if zlib.crc32(view[at + 4 : end - 4]) != int.from_bytes(png[end - 4 : end], "big"):
-            raise NotCleanable(f"the png's {name} chunk is damaged (its crc does not match)")
+            raise NotCleanableError(f"the png's {name} chunk is damaged (its crc does not match)")
         if kind in _PNG_KEPT:
             yield png[at:end]
         elif not kind[0] & 0x20:
             # A critical chunk (upper-case first letter) changes what the pixels
             # are: it can be neither dropped nor known to be harmless.
-            raise NotCleanable(f"the png has a critical chunk of unknown meaning ({name})")
+            raise NotCleanableError(f"the png has a critical chunk of unknown meaning ({name})")
         if kind == b"IEND":
             return
         at = end
@@ -330,7 +337,7 @@ def _refuse_continued(match: re.Match[bytes]) -> None:
     # Readers disagree on whether a comment continues, and a name's next line is
     # more of the name: neither can be cleaned with certainty.
     if match["rest"].endswith(b"\\"):
-        raise NotCleanable("a comment or a name continues on the next line")
+        raise NotCleanableError("a comment or a name continues on the next line")
 
 
 def _obj(stream: BinaryIO, size: int) -> Iterator[bytes]:
@@ -367,7 +374,7 @@ def _filtered_lines(
     pending = b""
     for piece in pieces:
         if piece.translate(None, _TEXT_BYTES):
-            raise NotCleanable("the file holds bytes that text never has")
+            raise NotCleanableError("the file holds bytes that text never has")
         text = pending + piece
         # Cut after the last whole line, and never inside a continued statement.
         end = text.rfind(b"\n")
@@ -375,7 +382,7 @@ def _filtered_lines(
             end = text.rfind(b"\n", 0, end)
         pending = text[end + 1 :]
         if len(pending) > _LONGEST_LINE:
-            raise NotCleanable("the file has a line longer than 1 MiB")
+            raise NotCleanableError("the file has a line longer than 1 MiB")
         cleaned = lines.sub(replaced, text[: end + 1])
         if cleaned:
             yield cleaned
@@ -393,9 +400,9 @@ def _ply(stream: BinaryIO, size: int) -> Iterator[bytes]:
         if end is not None:
             break
         if len(header) > _LONGEST_LINE:
-            raise NotCleanable("the ply header is longer than 1 MiB")
+            raise NotCleanableError("the ply header is longer than 1 MiB")
     else:
-        raise NotCleanable("the ply header has no end_header line")
+        raise NotCleanableError("the ply header has no end_header line")
     yield _PLY_NOTE.sub(b"", header[: end.end()])
     if end.end() < len(header):
         yield header[end.end() :]

@@ -36,7 +36,7 @@ from ..dicom.collect import CONVERTIBLE, deidentifier, read_for_deidentifying
 from ..errors import InputError, NoInputsError
 from ..records import ByteProgress, DeidentifyChoices, Patient
 from .names import NeutralNames
-from .originals import ALTERATIONS, CLEANABLE, NotCleanable, cleaned_pieces
+from .originals import ALTERATIONS, CLEANABLE, NotCleanableError, cleaned_pieces
 from .pieces import Pieces, PiecesReader
 
 if TYPE_CHECKING:
@@ -298,8 +298,8 @@ def _look_at(
     elif identity is None:
         try:
             cleaned_size = sum(len(piece) for piece in _cleaned(item, sniffed.format))
-        except NotCleanable as e:
-            reasons["uncleanable"] = f"this {sniffed.format} file cannot be cleaned: {e}"
+        except NotCleanableError as e:
+            reasons["uncleanable"] = f"this {sniffed.format} file cannot be cleaned: {e.detail}"
     # A DICOM photograph (XC) names a view only if its maker knew ADA-1100.
     looks_like_photo = kind == "photo" or (
         identity is not None and (view is not None or identity.modality == "XC")
