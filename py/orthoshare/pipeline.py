@@ -13,7 +13,7 @@ import secrets
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -177,7 +177,7 @@ class Sealed:
 class SealResult(Sealed):
     """Where the sealed file was written, what it holds (see :class:`Sealed`)."""
 
-    path: Path = Path()
+    path: Path = field(kw_only=True)
 
 
 def seal(
@@ -213,7 +213,7 @@ def seal(
         raise OutputExistsError(f"{target} exists")
     with age.atomic_output(target) as sink:
         sealed = seal_to(sink, inputs, request, progress=progress, now=now)
-    return SealResult(sealed.manifest, sealed.date_offset_days, target)
+    return SealResult(sealed.manifest, sealed.date_offset_days, path=target)
 
 
 def seal_to(
