@@ -211,13 +211,17 @@ function deidentifying() {
   return $("deidentify").checked;
 }
 
-function annotations() {
-  return items.map((item) => ({
+function annotation(item) {
+  return {
     label: item.label ?? null,
     view: item.view ?? null,
     kind: item.radiograph ? "radiograph" : null,
     radiograph: item.radiograph ?? null,
-  }));
+  };
+}
+
+function annotations() {
+  return items.map(annotation);
 }
 
 // The sender's choices, as orthoshare.records.DeidentifyChoices has them, or null.
@@ -244,6 +248,11 @@ const SENT_WHEN = {
 
 let reviewed = []; // [{path, reasons: {category: why}}], of the files that have reasons
 let reviews = 0; // the number of the latest review asked for: only its answer is shown
+// Python's answer for each item, kept while what it depends on stands: the file, and
+// what the sender says it shows. Python reads a photo or a scan whole, cleaning it, to
+// learn whether it can be cleaned, so a change of one view asks about that file alone.
+const answers = new WeakMap(); // item -> {shows, reasons}
+const shows = (item) => JSON.stringify([item.view ?? null, item.radiograph ?? null]);
 
 // The files that need a look, each with why and whether it goes: as text only, since
 // paths are the sender's data.
@@ -274,14 +283,17 @@ async function reviewDeidentification() {
   const list = $("deidentify-review");
   list.setAttribute("aria-busy", "true");
   const files = items.slice();
+  const asked = files.filter((item) => answers.get(item)?.shows !== shows(item));
   try {
-    const entries = files.map(({ file, path }) => ({ file, path }));
-    const answer = files.length
-      ? await api.call("reviewDeidentification", [entries, { annotations: annotations() }])
-      : { files: [] };
+    if (asked.length) {
+      const entries = asked.map(({ file, path }) => ({ file, path }));
+      const showing = asked.map(shows);
+      const answer = await api.call("reviewDeidentification", [entries, { annotations: asked.map(annotation) }]);
+      asked.forEach((item, index) => answers.set(item, { shows: showing[index], reasons: answer.files[index] }));
+    }
     if (number !== reviews) return;
     reviewed = files
-      .map((item, index) => ({ path: item.path, reasons: answer.files[index] }))
+      .map((item) => ({ path: item.path, reasons: answers.get(item).reasons }))
       .filter(({ reasons }) => Object.keys(reasons).length);
     renderReview();
   } catch (error) {

@@ -16,9 +16,10 @@ import re
 import shutil
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 import pydicom
 import pytest
@@ -152,10 +153,24 @@ def in_the_inputs() -> list[bytes]:
     return [*found, b"CompressedSamples", b"JFK IMAGING CENTER"]
 
 
+#: Keeps the paths of the files each review request to the worker asks about.
+RECORD_REVIEWS = """
+window.reviewsAsked = [];
+const post = Worker.prototype.postMessage;
+Worker.prototype.postMessage = function (message, ...rest) {
+  if (message?.op === "reviewDeidentification") {
+    window.reviewsAsked.push(message.args[0].map((entry) => entry.path));
+  }
+  return post.call(this, message, ...rest);
+};
+"""
+
+
 @pytest.fixture(scope="module")
 def send_page(browser: Browser, site: str, folder: Path) -> Iterator[Page]:
     """The Send form with the patient's folder added, sending de-identified as "Case 12"."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(RECORD_REVIEWS)
     page = context.new_page()
     open_page(page, site)
     page.set_input_files("#pick-folder", str(folder))
@@ -334,3 +349,44 @@ def test_the_choices_for_sending_de_identified_are_labelled_and_shown_only_when_
     page.check("#deidentify")
     page.wait_for_selector('#deidentify-review[aria-busy="false"]', state="attached")
     assert page.is_visible("#pseudonym")
+
+
+def reviewed_after(page: Page, change: Callable[[], object]) -> list[list[str]]:
+    """What the review requests made after ``change`` asked about, once the list shows
+    the answer."""
+    page.evaluate("() => (window.reviewsAsked.length = 0)")
+    change()
+    page.wait_for_selector('#deidentify-review[aria-busy="false"]', state="attached")
+    return cast(list[list[str]], page.evaluate("() => window.reviewsAsked"))
+
+
+def test_a_change_of_view_asks_python_about_that_photo_alone_and_the_review_follows_it(
+    send_page: Page,
+) -> None:
+    page = send_page
+    page.click("#tab-send")
+    page.set_checked("#leave-out-face", False)
+    photo = f"{FOLDER}/{PHOTO}"
+    view = f'[aria-label="ADA-1100 view of {photo}"]'
+    assert review(page)[photo][0] == "face"
+
+    # An intraoral view does not show the face: the photo needs no choice any more.
+    assert reviewed_after(page, lambda: page.select_option(view, "IV06")) == [[photo]]
+    assert photo not in review(page)
+    assert f"{FOLDER}/{LETTER}" in review(page)
+
+    # An extraoral one does, and says which.
+    assert reviewed_after(page, lambda: page.select_option(view, "EV08")) == [[photo]]
+    assert review(page)[photo][0] == "face"
+    assert "an extraoral photo (EV08) shows the face. Sent." in review(page)[photo][2]
+
+    # Ticking "send de-identified" again asks nothing: every answer still stands.
+    def tick_again() -> None:
+        page.uncheck("#deidentify")
+        page.check("#deidentify")
+
+    assert reviewed_after(page, tick_again) == []
+    assert set(review(page)) == {photo, f"{FOLDER}/{LETTER}"}
+
+    assert reviewed_after(page, lambda: page.select_option(view, "")) == [[photo]]
+    assert "a photo without a view may show the face" in review(page)[photo][2]
