@@ -3,11 +3,12 @@
 Every engine and build runs the same steps through the page's DOM
 (tests/engines/): boot; seal a photo, a DICOM file and a PDF with a passphrase
 and to a public key (each checked with the command line's code); open what was
-sealed with the passphrase; open a file sealed by the ``orthoshare`` command;
-refuse a wrong passphrase in plain words. The builds are the site on
-127.0.0.1, the site on a plain-http intranet name (no secure context: no
-WebCrypto, no private file system) and the single file from file://. Every
-request is recorded, and none may leave the page's origin.
+sealed with the passphrase; open a file sealed by the ``orthoshare`` command,
+and (on the site) one it sealed de-identified, whose cover says how; refuse a
+wrong passphrase in plain words. The builds are the site on 127.0.0.1, the site
+on a plain-http intranet name (no secure context: no WebCrypto, no private file
+system) and the single file from file://. Every request is recorded, and none
+may leave the page's origin.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from engines.drivers import Chromium, Engine, Firefox, WebKit
 from engines.origin import Origins, serving
 
 from orthoshare import age, pipeline
+from orthoshare.records import DeidentifyChoices
+from orthoshare.request import SealRequest
 
 from .conftest import LOCAL_SCHEMES, SCREENSHOTS, _serve_module
 from .test_page import PASSPHRASE, seal_with_cli
@@ -62,6 +65,19 @@ def sent(records: dict[str, bytes]) -> dict[str, bytes]:
         DICOM_FILE: shipped.read_bytes(),
         "letter.pdf": records["letter.pdf"],
     }
+
+
+def seal_deidentified_with_cli(
+    tmp_path: Path, records: dict[str, bytes], recipient: age.Recipient
+) -> Path:
+    """``records`` sealed de-identified as "Case 12", to ``recipient``."""
+    (tmp_path / "deidentified").mkdir()
+    result = pipeline.seal(
+        pipeline.collect_inputs([tmp_path / "records" / name for name in records]),
+        SealRequest([recipient], deidentify=DeidentifyChoices(pseudonym="Case 12")),
+        tmp_path / "deidentified",
+    )
+    return result.path
 
 
 def assert_sealed_byte_exact(
@@ -155,6 +171,23 @@ def test_both_builds_seal_and_open_in_every_engine(
     assert opened["state"] == "done", opened["openMessage"]
     assert opened["coverTitle"] == "Records of Ana Pérez"
     assert {f"ORIGINAL/{name}" for name in records} <= set(opened["openedFiles"])
+
+    if build == "site":
+        # The receiver is told, as text, how records sent de-identified were cleaned.
+        deidentified = seal_deidentified_with_cli(tmp_path, records, identity.recipient)
+        opened = page.open_sealed(
+            engine,
+            page.Download(deidentified.name, deidentified.read_bytes()),
+            identity=age.format_identity_file(identity),
+        )
+        assert opened["state"] == "done", opened["openMessage"]
+        assert opened["coverTitle"] == "Records of Case 12"
+        told = opened["deidentified"]
+        assert "De-identified: the patient is called Case 12." in told, told
+        assert "Basic Application Level Confidentiality Profile" in told, told
+        # The photo and the binary are not valid files of a format that can be
+        # cleaned; the PDF cannot be cleaned at all.
+        assert "cannot be removed with certainty: 3" in told, told
 
     refused = page.open_sealed(engine, by_passphrase, passphrase="not the passphrase")
     assert refused["state"] == "error"

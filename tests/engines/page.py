@@ -83,6 +83,9 @@ LOOK = """() => ({
   keysStatus: document.getElementById("recipient-keys-status").textContent,
   cover: !document.getElementById("cover").hidden,
   coverTitle: document.getElementById("cover-title").textContent,
+  deidentified: document.getElementById("cover-deidentified").hidden
+    ? null
+    : document.getElementById("cover-deidentified").textContent,
   openedFiles: [...document.querySelectorAll("#open-files tbody tr td:nth-child(2)")].map(
     (cell) => cell.textContent,
   ),
