@@ -39,7 +39,9 @@ class Target:
     name: str
     #: Longest input: past every size limit a branch of the parser checks at small sizes.
     max_len: int
-    #: Executions in --ci: 10 to 20 s each on the two-core machine they were set on.
+    #: Executions in --ci: 10 to 25 s each on the two-core machine they were set on.
+    #: Twice as many took four times as long and reached no more of the parsers'
+    #: code (the ZIP reader's coverage: 420 edges against 417).
     ci_runs: int
     #: A libFuzzer dictionary in fuzz/dicts/: tokens worth inserting whole.
     dictionary: str | None = None
@@ -47,12 +49,12 @@ class Target:
 
 TARGETS = (
     # Past the header's 8 KiB line limit.
-    Target("age_header", max_len=16384, ci_runs=400_000),
+    Target("age_header", max_len=16384, ci_runs=200_000),
     # Past the 1 KiB of whitespace allowed around the armor, and several full lines.
-    Target("age_armor", max_len=8192, ci_runs=400_000),
-    Target("bundle_manifest", max_len=8192, ci_runs=400_000, dictionary="json.dict"),
+    Target("age_armor", max_len=8192, ci_runs=200_000),
+    Target("bundle_manifest", max_len=8192, ci_runs=200_000, dictionary="json.dict"),
     # Room for the seed bundles (a text file, a PDF and its DICOM object) to grow.
-    Target("bundle_zip", max_len=16384, ci_runs=150_000),
+    Target("bundle_zip", max_len=16384, ci_runs=40_000),
 )
 
 
