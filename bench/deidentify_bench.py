@@ -15,6 +15,11 @@ in their pixels sent knowingly), each in a fresh process, ``--runs`` times:
 
 It prints the machine's facts, then for each run the seconds and the process's peak
 resident memory, and how many times as long de-identified sealing takes (best runs).
+
+With ``--page`` it seals the CT series in the page instead (the site built by
+``build.py``, in Debian's headless Chromium, a fresh page for each seal), as it is
+and de-identified, and prints the seconds from the click on Seal to the download,
+and how long the page's status showed "de-identifying": Pyodide's cost per slice.
 """
 
 from __future__ import annotations
@@ -27,11 +32,19 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pydicom
+from page.driver import Browsing, click_seal, fresh_page, pick_files
+from page.machine import CHROMIUM, WORK, version_of
+from page.results import Timed
+from page.site import build_site, serving
+from playwright.sync_api import sync_playwright
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+
+from orthoshare import age
 
 CT = Path(pydicom.__file__).parent / "data" / "test_files" / "CT_small.dcm"
 # One sealing in a process of its own, so that each peak memory is its own.
@@ -105,11 +118,65 @@ def seal(records: Path, deidentified: bool, work: Path) -> tuple[float, float]:
     return float(seconds), int(peak_kb) / 1024
 
 
+def seal_in_page(
+    browsing: Browsing, site: str, records: Path, deidentified: bool
+) -> tuple[Timed, float]:
+    """The click on Seal to the download of ``records`` sealed in a fresh page, and the
+    seconds the page took to list what needs the sender's choice (when de-identified)."""
+    recipient = str(age.X25519Identity.generate().recipient)
+    with fresh_page(browsing, site) as (page, _):
+        pick_files(page, sorted(str(path) for path in records.iterdir()))
+        page.check("#protect-keys")
+        page.fill("#recipient-keys", recipient)
+        page.wait_for_selector("#recipient-keys-status:has-text('1 valid key')")
+        reviewing = 0.0
+        if deidentified:
+            started = time.perf_counter()
+            page.check("#deidentify")
+            page.wait_for_selector('#deidentify-review[aria-busy="false"]', state="attached")
+            reviewing = time.perf_counter() - started
+            page.fill("#pseudonym", "Case 12")
+            page.check("#send-burned-in")
+        WORK.mkdir(parents=True, exist_ok=True)
+        target = WORK / "deidentify-bench.age"
+        timed = click_seal(page, target, sampled=False)
+        target.unlink()
+        return timed, reviewing
+
+
+def in_the_page(slices: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        records = ct_series(Path(folder), slices)
+        size = sum(path.stat().st_size for path in records.iterdir())
+        browsing = Browsing(playwright, incognito=True)
+        with serving(build_site()) as site:
+            best: dict[bool, float] = {}
+            for deidentified in (False, True):
+                label = "de-identified" if deidentified else "as it is"
+                for _ in range(runs):
+                    timed, reviewing = seal_in_page(browsing, site, records, deidentified)
+                    best[deidentified] = min(best.get(deidentified, timed.seconds), timed.seconds)
+                    shown = [span for step, span in timed.steps.items() if "de-identifying" in step]
+                    first, last = shown[0] if shown else (0.0, 0.0)
+                    what = f"page, CT series, {slices} slices ({size / 1e6:.1f} MB), {label}"
+                    steps = (
+                        f", of which de-identifying {last - first:.2f} s; review before "
+                        f"{reviewing:.2f} s"
+                        if deidentified
+                        else ""
+                    )
+                    print(f"{what}: {timed.seconds:.2f} s{steps}")
+        browsing.close()
+    print(f"page, CT series: de-identified takes {best[True] / best[False]:.1f} times as long, "
+          f"{(best[True] - best[False]) / slices * 1000:.0f} ms more per slice")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slices", type=int, default=300)
     parser.add_argument("--frames", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--page", action="store_true", help="seal the CT series in the page")
     args = parser.parse_args()
     print(f"date:         {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}")
     cpu = [line for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line]
@@ -117,6 +184,10 @@ def main() -> int:
     print(f"cores:        {os.cpu_count()}")
     print(f"python:       {platform.python_version()}, pydicom {pydicom.__version__}")
     print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    if args.page:
+        print(f"chromium:     {version_of(CHROMIUM)}")
+        in_the_page(args.slices, args.runs)
+        return 0
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         (work / "ct").mkdir()
