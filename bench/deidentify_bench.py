@@ -19,7 +19,8 @@ resident memory, and how many times as long de-identified sealing takes (best ru
 With ``--page`` it seals the CT series in the page instead (the site built by
 ``build.py``, in Debian's headless Chromium, a fresh page for each seal), as it is
 and de-identified, and prints the seconds from the click on Seal to the download,
-and how long the page's status showed "de-identifying": Pyodide's cost per slice.
+how long the page's status showed "de-identifying", and how long the list of files
+that need a choice took to appear: Pyodide's cost per slice.
 """
 
 from __future__ import annotations
