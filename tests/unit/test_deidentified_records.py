@@ -220,8 +220,9 @@ def sender_identifiers() -> set[bytes]:
 def whole_word(value: bytes) -> re.Pattern[bytes]:
     """``value`` as a whole word, as written or in upper case."""
     if re.fullmatch(rb"[0-9.]+", value):
-        # A number is found only as a whole: "4711" inside a new UID's digits is chance.
-        return re.compile(rb"(?<![0-9.])" + re.escape(value) + rb"(?![0-9.])")
+        # A number is found only as a whole: "4711" inside a new UID's digits, or "204"
+        # inside a file's SHA-256 in hex ("...e204f..."), is chance.
+        return re.compile(rb"(?<![0-9A-Za-z.])" + re.escape(value) + rb"(?![0-9A-Za-z.])")
     if not value.isascii():
         return re.compile(re.escape(value))
     either = b"|".join(re.escape(v) for v in {value, value.upper()})
