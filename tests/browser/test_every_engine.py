@@ -26,7 +26,6 @@ from engines.origin import Origins, serving
 
 from orthoshare import age, pipeline
 from orthoshare.records import DeidentifyChoices
-from orthoshare.request import SealRequest
 
 from .conftest import LOCAL_SCHEMES, SCREENSHOTS, _serve_module
 from .test_page import PASSPHRASE, seal_with_cli
@@ -65,19 +64,6 @@ def sent(records: dict[str, bytes]) -> dict[str, bytes]:
         DICOM_FILE: shipped.read_bytes(),
         "letter.pdf": records["letter.pdf"],
     }
-
-
-def seal_deidentified_with_cli(
-    tmp_path: Path, records: dict[str, bytes], recipient: age.Recipient
-) -> Path:
-    """``records`` sealed de-identified as "Case 12", to ``recipient``."""
-    (tmp_path / "deidentified").mkdir()
-    result = pipeline.seal(
-        pipeline.collect_inputs([tmp_path / "records" / name for name in records]),
-        SealRequest([recipient], deidentify=DeidentifyChoices(pseudonym="Case 12")),
-        tmp_path / "deidentified",
-    )
-    return result.path
 
 
 def assert_sealed_byte_exact(
@@ -174,7 +160,9 @@ def test_both_builds_seal_and_open_in_every_engine(
 
     if build == "site":
         # The receiver is told, as text, how records sent de-identified were cleaned.
-        deidentified = seal_deidentified_with_cli(tmp_path, records, identity.recipient)
+        deidentified = seal_with_cli(
+            tmp_path, records, identity.recipient, DeidentifyChoices(pseudonym="Case 12")
+        )
         opened = page.open_sealed(
             engine,
             page.Download(deidentified.name, deidentified.read_bytes()),

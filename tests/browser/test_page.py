@@ -12,7 +12,7 @@ from playwright.sync_api import Page
 
 from orthoshare import age, pipeline
 from orthoshare.bundle.writer import Details
-from orthoshare.records import Patient
+from orthoshare.records import DeidentifyChoices, Patient
 from orthoshare.request import SealRequest
 
 from .conftest import INTRANET_HOST, WORK_TIMEOUT_MS, open_page, screenshot, wait_for_state
@@ -124,10 +124,17 @@ def test_sealed_in_the_page_to_a_key_opens_with_the_age_cli(
         assert (tmp_path / "unzipped" / "ORIGINAL" / name).read_bytes() == data
 
 
-def seal_with_cli(tmp_path: Path, records: dict[str, bytes], recipient: age.Recipient) -> Path:
+def seal_with_cli(
+    tmp_path: Path,
+    records: dict[str, bytes],
+    recipient: age.Recipient,
+    deidentify: DeidentifyChoices | None = None,
+) -> Path:
     result = pipeline.seal(
         pipeline.collect_inputs([tmp_path / "records" / name for name in records]),
-        SealRequest([recipient], Details(patient=Patient("Ana Pérez", "P-17"))),
+        SealRequest(
+            [recipient], Details(patient=Patient("Ana Pérez", "P-17")), deidentify=deidentify
+        ),
         tmp_path,
     )
     return result.path
